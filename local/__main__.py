@@ -1,0 +1,120 @@
+"""`python -m local serve` (the local stack) and `python -m local invoke` (one function, once)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import signal
+import sys
+import threading
+from pathlib import Path
+from typing import Any
+
+from local.stack import DEFAULT_TEMPLATE, LocalStack, StackOptions
+
+
+def _env_int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    return int(value) if value else default
+
+
+def _logging(verbose: bool) -> None:
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.INFO,
+        format="%(asctime)s.%(msecs)03d %(name)s %(levelname)s %(message)s",
+        datefmt="%H:%M:%S",
+        stream=sys.stderr,
+    )
+    for noisy in ("botocore", "boto3", "urllib3", "werkzeug", "moto"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+def serve(args: argparse.Namespace) -> int:
+    _logging(args.verbose)
+    options = StackOptions(
+        template=Path(args.template),
+        port=args.port,
+        aws_port=args.aws_port,
+        stripe_port=args.stripe_port,
+        state_dir=Path(args.state_dir),
+        verbose=args.verbose,
+        seed=not args.no_seed,
+        max_workers=args.max_workers,
+        sqs_retry_delay_s=args.sqs_retry_delay,
+        repo_root=Path.cwd(),
+    )
+    if not options.template.exists():
+        logging.getLogger("local").error(
+            "template %s not found; run `make synth-local` first", options.template
+        )
+        return 2
+    stopped = threading.Event()
+
+    def on_signal(signum: int, frame: Any) -> None:
+        stopped.set()
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    stack = LocalStack(options)
+    try:
+        stack.start()
+        while not stopped.wait(1):
+            pass
+    finally:
+        stack.stop()
+    return 0
+
+
+def invoke(args: argparse.Namespace) -> int:
+    from local.invoke import run_invoke
+
+    _logging(args.verbose)
+    if args.event == "-":
+        event = json.load(sys.stdin)
+    elif args.event:
+        event = json.loads(Path(args.event).read_text())
+    else:
+        event = {}
+    return run_invoke(
+        Path(args.template), Path(args.state_dir), args.function, event, attach=not args.no_attach
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m local", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("serve", help="run the whole stack locally")
+    p.add_argument("--template", default=str(DEFAULT_TEMPLATE))
+    p.add_argument("--port", type=int, default=_env_int("PORT", 3000))
+    p.add_argument("--aws-port", type=int, default=_env_int("AWS_PORT", 4566))
+    p.add_argument("--stripe-port", type=int, default=_env_int("STRIPE_PORT", 12111))
+    p.add_argument("--state-dir", default=".local", help="where outputs.json, state.json and logs/ go")
+    p.add_argument("--verbose", action="store_true", help="function logs to the console, debug logging")
+    p.add_argument("--no-seed", action="store_true", help="skip the admin user and demo products")
+    p.add_argument("--max-workers", type=int, default=_env_int("LOCAL_MAX_WORKERS", 4), help="per function")
+    p.add_argument(
+        "--sqs-retry-delay",
+        type=float,
+        default=None,
+        help="seconds before a failed SQS message is retried (default: the queue's visibility timeout)",
+    )
+    p.set_defaults(run=serve)
+
+    p = sub.add_parser("invoke", help="invoke one function once (like `sam local invoke`)")
+    p.add_argument("function", help="logical id, physical name, handler, or a unique part of one")
+    p.add_argument("-e", "--event", help="event JSON file ('-' for stdin); default {}")
+    p.add_argument("--template", default=str(DEFAULT_TEMPLATE))
+    p.add_argument("--state-dir", default=".local")
+    p.add_argument("--no-attach", action="store_true", help="never use a running local stack")
+    p.add_argument("--verbose", action="store_true")
+    p.set_defaults(run=invoke)
+
+    args = parser.parse_args(argv)
+    return int(args.run(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,157 @@
+"""A warm Lambda execution environment: one function, one process, many invocations.
+
+Run by path (not as `-m`), so the repository root is not importable from function code. The parent
+talks to it over stdin / the original stdout with length-prefixed JSON frames; the function's own
+stdout and stderr both go to the log the parent attached as stderr.
+
+argv: <handler> <code path> <layer path>...
+"""
+
+from __future__ import annotations
+
+import decimal
+import importlib
+import json
+import os
+import struct
+import sys
+import time
+import traceback
+from typing import Any, BinaryIO
+
+
+class LambdaContext:
+    def __init__(self, request_id: str, deadline: float) -> None:
+        self.function_name = os.environ["AWS_LAMBDA_FUNCTION_NAME"]
+        self.function_version = os.environ.get("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
+        self.invoked_function_arn = os.environ.get("LOCAL_FUNCTION_ARN", "")
+        self.memory_limit_in_mb = os.environ.get("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128")
+        self.aws_request_id = request_id
+        self.log_group_name = os.environ.get("AWS_LAMBDA_LOG_GROUP_NAME", "")
+        self.log_stream_name = os.environ.get("AWS_LAMBDA_LOG_STREAM_NAME", "")
+        self.identity = None
+        self.client_context = None
+        self.tenant_id = None
+        self._deadline = deadline
+
+    def get_remaining_time_in_millis(self) -> int:
+        return max(0, int((self._deadline - time.time()) * 1000))
+
+    def __repr__(self) -> str:
+        return f"LambdaContext({self.function_name}, {self.aws_request_id})"
+
+
+def _read_frame(stream: BinaryIO) -> dict[str, Any] | None:
+    header = stream.read(4)
+    if len(header) < 4:
+        return None
+    (size,) = struct.unpack(">I", header)
+    return json.loads(stream.read(size))
+
+
+def _write_frame(stream: BinaryIO, message: dict[str, Any]) -> None:
+    data = json.dumps(message, default=_default).encode()
+    stream.write(struct.pack(">I", len(data)) + data)
+    stream.flush()
+
+
+def _default(value: Any) -> Any:
+    if isinstance(value, decimal.Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
+
+
+def _error(exc: BaseException, error_type: str | None = None) -> dict[str, Any]:
+    return {
+        "errorMessage": str(exc),
+        "errorType": error_type or type(exc).__name__,
+        "stackTrace": traceback.format_tb(exc.__traceback__),
+    }
+
+
+def _load_handler(handler: str) -> Any:
+    module_name, _, attribute = handler.rpartition(".")
+    try:
+        module = importlib.import_module(module_name)
+    except Exception as exc:
+        raise _InitError(_error(exc, "Runtime.ImportModuleError")) from exc
+    function = getattr(module, attribute, None)
+    if function is None:
+        raise _InitError(
+            {
+                "errorMessage": f"Handler '{attribute}' missing on module '{module_name}'",
+                "errorType": "Runtime.HandlerNotFound",
+                "stackTrace": [],
+            }
+        )
+    return function
+
+
+class _InitError(Exception):
+    def __init__(self, payload: dict[str, Any]) -> None:
+        super().__init__(payload["errorMessage"])
+        self.payload = payload
+
+
+def main() -> None:
+    handler_string, code_path, *layer_paths = sys.argv[1:]
+    # The script's own folder is not part of a Lambda environment; the code is first, layers last.
+    if sys.path and os.path.abspath(sys.path[0]) == os.path.dirname(os.path.abspath(__file__)):
+        sys.path.pop(0)
+    sys.path.insert(0, code_path)
+    sys.path.extend(layer_paths)
+
+    channel = os.fdopen(os.dup(1), "wb")
+    os.dup2(2, 1)  # print() and loggers writing to stdout end up in the function's log
+    sys.stdout = os.fdopen(1, "w", buffering=1, closefd=False)
+    requests = sys.stdin.buffer
+
+    started = time.perf_counter()
+    try:
+        handler = _load_handler(handler_string)
+        init_error = None
+    except _InitError as exc:
+        handler, init_error = None, exc.payload
+        print(json.dumps({"level": "ERROR", "message": "init failed", **init_error}), file=sys.stderr)
+    _write_frame(
+        channel, {"ready": True, "initMs": (time.perf_counter() - started) * 1000, "error": init_error}
+    )
+
+    while True:
+        request = _read_frame(requests)
+        if request is None:
+            return
+        request_id = request["requestId"]
+        context = LambdaContext(request_id, request["deadline"])
+        print(f"START RequestId: {request_id} Version: $LATEST", file=sys.stderr, flush=True)
+        begun = time.perf_counter()
+        if init_error is not None:
+            response: dict[str, Any] = {"error": init_error}
+        else:
+            try:
+                result = handler(request["event"], context)
+            except Exception as exc:  # noqa: BLE001 - any error is the function's error payload
+                response = {"error": _error(exc)}
+                print(
+                    f"[ERROR] {type(exc).__name__}: {exc}\n{''.join(traceback.format_tb(exc.__traceback__))}",
+                    file=sys.stderr,
+                )
+            else:
+                try:
+                    json.dumps(result, default=_default)
+                    response = {"result": result}
+                except (TypeError, ValueError) as exc:
+                    response = {"error": _error(exc, "Runtime.MarshalError")}
+        elapsed = (time.perf_counter() - begun) * 1000
+        print(f"END RequestId: {request_id}", file=sys.stderr)
+        print(
+            f"REPORT RequestId: {request_id}\tDuration: {elapsed:.2f} ms\t"
+            f"Memory Size: {context.memory_limit_in_mb} MB",
+            file=sys.stderr,
+            flush=True,
+        )
+        _write_frame(channel, response)
+
+
+if __name__ == "__main__":
+    main()

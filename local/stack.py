@@ -1,0 +1,243 @@
+"""The whole local stack: AWS stand-in, provisioning, API, event source mappings, workers, seeding."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import logging
+import os
+import re
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from local.apigw import Gateway, load_api
+from local.functions import FunctionSpec, load_functions
+from local.mappings import Mappings, load_mappings
+from local.provision import Clients, MotoServer, Provisioner
+from local.runtime import InvokeResult, Runtime
+from local.server import ApiServer
+from local.template import Physical, Resolver, Template
+
+log = logging.getLogger("local")
+
+DEFAULT_TEMPLATE = Path(".local/cdk.out/Commerce-dev.template.json")
+
+
+@dataclass
+class StackOptions:
+    template: Path = DEFAULT_TEMPLATE
+    port: int = 3000
+    aws_port: int = 4566
+    stripe_port: int = 12111
+    state_dir: Path = Path(".local")
+    verbose: bool = False
+    seed: bool = True
+    max_workers: int = 4
+    sqs_retry_delay_s: float | None = None
+    repo_root: Path = Path()
+
+
+class LocalStack:
+    def __init__(self, options: StackOptions) -> None:
+        self.options = options
+        self.template = Template.load(options.template)
+        self.moto: MotoServer | None = None
+        self.server: ApiServer | None = None
+        self.runtime: Runtime | None = None
+        self.mappings: Mappings | None = None
+        self.stripe: Any = None
+        self.outputs: dict[str, Any] = {}
+        self.functions: dict[str, FunctionSpec] = {}
+        self.physical: dict[str, Physical] = {}
+
+    @property
+    def api_url(self) -> str:
+        return f"http://127.0.0.1:{self.options.port}/"
+
+    @property
+    def aws_endpoint(self) -> str:
+        return f"http://127.0.0.1:{self.options.aws_port}"
+
+    def start(self) -> LocalStack:
+        began = time.monotonic()
+        opts = self.options
+        self.moto = MotoServer(opts.aws_port).start()
+        clients = Clients(self.aws_endpoint)
+        provisioner = Provisioner(self.template, clients)
+        self.physical = provisioner.provision_all()
+        resolver = provisioner.resolver
+        self.functions = load_functions(self.template, resolver)
+
+        extra_env: dict[str, str] = {}
+        stripe_base = self._start_stripe(clients)
+        if stripe_base:
+            extra_env["STRIPE_API_BASE"] = stripe_base
+        self.runtime = Runtime(
+            self.functions,
+            self.aws_endpoint,
+            None if opts.verbose else opts.state_dir / "logs",
+            extra_env=extra_env,
+            max_workers=opts.max_workers,
+            verbose=opts.verbose,
+        ).start()
+
+        if provisioner.deferred:
+            self.runtime.provisioned.clear()
+
+            def finish() -> None:
+                provisioner.run_deferred()
+                assert self.runtime is not None
+                self.runtime.provisioned.set()
+
+            threading.Thread(target=finish, name="provision-deferred", daemon=True).start()
+        api = load_api(self.template, resolver, self.functions)
+        if api is not None:
+            self.server = ApiServer(Gateway(api, self._invoke_api), opts.port).start()
+
+        self.outputs = self._outputs(provisioner, api.api_id if api else None)
+        self._write_state(provisioner, stripe_base)
+
+        specs = load_mappings(self.template, resolver, self.functions)
+        self.mappings = Mappings(
+            specs,
+            provisioner.rule_lambda_targets,
+            self.functions,
+            clients,
+            self._invoke_async,
+            opts.sqs_retry_delay_s,
+        ).start()
+        log.info(
+            "ready in %.1f s: %d functions, %d routes, %d event source mappings; API %s, AWS %s",
+            time.monotonic() - began,
+            len(self.functions),
+            len(api.routes) if api else 0,
+            len(specs),
+            self.api_url,
+            self.aws_endpoint,
+        )
+        if opts.seed and api is not None:
+            from local.seed import seed
+
+            threading.Thread(target=seed, args=(self, opts.repo_root), name="seed", daemon=True).start()
+        return self
+
+    # -- invokers ------------------------------------------------------------------------------
+    def _invoke_api(self, spec: FunctionSpec, event: Any, timeout_s: float, trigger: str) -> InvokeResult:
+        assert self.runtime is not None
+        result = self.runtime.invoke(spec, event, timeout_s)
+        outcome = None
+        if result.ok and isinstance(result.payload, dict) and "statusCode" in result.payload:
+            outcome = f"ok {result.payload['statusCode']}"
+        self.runtime.log_invocation(spec, trigger, result, outcome)
+        return result
+
+    def _invoke_async(self, spec: FunctionSpec, event: Any, trigger: str) -> tuple[InvokeResult, str | None]:
+        assert self.runtime is not None
+        result = self.runtime.invoke(spec, event)
+        outcome = None
+        if result.ok and isinstance(result.payload, dict) and result.payload.get("batchItemFailures"):
+            outcome = f"partial {len(result.payload['batchItemFailures'])} failed"
+        self.runtime.log_invocation(
+            spec, f"{trigger} ({len(event.get('Records', [])) or 1})", result, outcome
+        )
+        return result, outcome
+
+    # -- pieces -----------------------------------------------------------------------------------
+    def _start_stripe(self, clients: Clients) -> str | None:
+        if importlib.util.find_spec("local.stripe_stub") is None:
+            return None
+        from local import stripe_stub  # type: ignore[attr-defined]
+
+        secret = None
+        for lid, resource in self.template.resources.items():
+            if (
+                resource.type == "AWS::SecretsManager::Secret"
+                and "stripe" in lid.lower()
+                and lid in self.physical
+            ):
+                try:
+                    value = clients("secretsmanager").get_secret_value(SecretId=self.physical[lid].ref)
+                    secret = json.loads(value["SecretString"]).get("webhookSecret")
+                except (ValueError, KeyError, AttributeError):
+                    log.warning("secret %s has no JSON key webhookSecret", lid)
+                break
+        try:
+            self.stripe = stripe_stub.start(
+                "127.0.0.1", self.options.stripe_port, self.api_url + "payments/webhook", secret
+            )
+        except Exception:
+            log.exception("the Stripe stub did not start; payments will fail")
+            return None
+        base = f"http://127.0.0.1:{self.options.stripe_port}"
+        log.info("Stripe stub on %s", base)
+        return base
+
+    def _outputs(self, provisioner: Provisioner, api_id: str | None) -> dict[str, Any]:
+        outputs = provisioner.outputs()
+        pattern = re.compile(rf"^https://{re.escape(api_id)}\.execute-api\.[^/]+/[^/]*/?") if api_id else None
+        for key, value in list(outputs.items()):
+            if pattern is not None and isinstance(value, str) and pattern.match(value):
+                outputs[key] = pattern.sub(self.api_url, value)
+        if api_id:
+            outputs["ApiUrl"] = self.api_url
+        outputs["AwsEndpoint"] = self.aws_endpoint
+        return outputs
+
+    def _write_state(self, provisioner: Provisioner, stripe_base: str | None) -> None:
+        state_dir = self.options.state_dir
+        state_dir.mkdir(parents=True, exist_ok=True)
+        _write_json(state_dir / "outputs.json", {self.template.stack_name: self.outputs})
+        state = {
+            "stackName": self.template.stack_name,
+            "template": str(self.options.template.resolve()),
+            "awsEndpoint": self.aws_endpoint,
+            "apiUrl": self.api_url,
+            "stripeApiBase": stripe_base,
+            "pid": os.getpid(),
+            "physical": {lid: {"ref": p.ref, "attrs": p.attrs} for lid, p in provisioner.physical.items()},
+        }
+        _write_json(state_dir / "state.json", state)
+
+    def stop(self) -> None:
+        log.info("stopping")
+        steps = [
+            ("mappings", self.mappings.stop if self.mappings else None),
+            ("api", self.server.stop if self.server else None),
+            ("workers", self.runtime.stop if self.runtime else None),
+            ("stripe", getattr(self.stripe, "stop", None)),
+            ("moto", self.moto.stop if self.moto else None),
+        ]
+        for name, step in steps:
+            if step is None:
+                continue
+            try:
+                step()
+            except Exception:
+                log.exception("stopping %s failed", name)
+
+
+def attach_resolver(template: Template, state_dir: Path) -> tuple[Resolver, dict[str, Any]] | None:
+    """A resolver over the physical ids of a running local stack (from its state file), if it is alive."""
+    path = state_dir / "state.json"
+    if not path.exists():
+        return None
+    state = json.loads(path.read_text())
+    if state.get("stackName") != template.stack_name:
+        return None
+    try:
+        import urllib.request
+
+        urllib.request.urlopen(state["awsEndpoint"] + "/moto-api/", timeout=1).close()
+    except OSError:
+        return None
+    physical = {lid: Physical(p["ref"], p.get("attrs") or {}) for lid, p in state["physical"].items()}
+    return Resolver(template, physical), state
+
+
+def _write_json(path: Path, value: Any) -> None:
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(value, indent=2) + "\n")
+    tmp.replace(path)
