@@ -192,7 +192,7 @@ class SqsPoller(_Poller):
         if self.spec.filters:
             kept = [r for r in records if any(matches(f, self._filterable(r)) for f in self.spec.filters)]
             dropped = [r for r in records if r not in kept]
-            self._delete(dropped)
+            self._delete_records(dropped)
             records = kept
         if not records:
             return
@@ -210,7 +210,7 @@ class SqsPoller(_Poller):
             if failed is None:
                 self._retry_later(records)
                 return
-            self._delete([r for r in records if r["messageId"] not in failed])
+            self._delete_records([r for r in records if r["messageId"] not in failed])
             self._retry_later([r for r in records if r["messageId"] in failed])
         except Exception:
             log.exception("processing a batch from %s failed", self.queue_name)
@@ -232,7 +232,7 @@ class SqsPoller(_Poller):
             except Exception:
                 log.debug("could not change visibility", exc_info=True)
 
-    def _delete(self, records: list[dict[str, Any]]) -> None:
+    def _delete_records(self, records: list[dict[str, Any]]) -> None:
         for start in range(0, len(records), 10):
             chunk = records[start : start + 10]
             if chunk:
@@ -296,11 +296,12 @@ class StreamPoller(_Poller):
         self.iterators: dict[str, str] = {}
         self.buffer: list[dict[str, Any]] = []
         self.idle_s = self.BUSY_S
-        self._init_iterators()
 
     def _init_iterators(self) -> None:
         description = self.streams.describe_stream(StreamArn=self.spec.source_arn)["StreamDescription"]
-        position = "TRIM_HORIZON" if self.spec.starting_position == "TRIM_HORIZON" else "LATEST"
+        # The local tables are created empty at start-up, together with their mappings, so LATEST
+        # means "from the table's beginning" here; starting lazily must not lose early writes.
+        position = "TRIM_HORIZON"
         for shard in description.get("Shards", []):
             shard_id = shard["ShardId"]
             if shard_id not in self.iterators:
@@ -309,6 +310,8 @@ class StreamPoller(_Poller):
                 )["ShardIterator"]
 
     def poll_once(self) -> None:
+        if not self.iterators:
+            self._init_iterators()
         if not self.buffer:
             for shard_id, iterator in list(self.iterators.items()):
                 response = self.streams.get_records(ShardIterator=iterator, Limit=1000)

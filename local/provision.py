@@ -127,9 +127,9 @@ class RuleLambdaTarget:
 
 
 class Provisioner:
-    def __init__(self, template: Template, clients: Clients) -> None:
+    def __init__(self, template: Template, clients: Clients | None) -> None:
         self.template = template
-        self.clients = clients
+        self.clients: Clients = clients  # type: ignore[assignment] # None only for placeholders_only()
         self.physical: dict[str, Physical] = {}
         self.resolver = Resolver(template, self.physical)
         self.rule_lambda_targets: list[RuleLambdaTarget] = []
@@ -211,10 +211,16 @@ class Provisioner:
             name = self._name(resource, "LogGroupName", 512)
             return Physical(name, {"Arn": f"arn:aws:logs:{REGION}:{ACCOUNT_ID}:log-group:{name}:*"})
         if kind.startswith("AWS::ApiGateway::"):
-            return Physical(short, {"ResourceId": short, "AuthorizerId": short})
+            return Physical(short, {"ResourceId": short, "AuthorizerId": short}, loose=True)
         name = generated_name(self.template.stack_name, resource.logical_id, 64)
         service = kind.split("::")[1].lower() if kind.count("::") >= 2 else "local"
-        return Physical(name, {"Arn": f"arn:aws:{service}:{REGION}:{ACCOUNT_ID}:{name}"})
+        return Physical(name, {"Arn": f"arn:aws:{service}:{REGION}:{ACCOUNT_ID}:{name}"}, loose=True)
+
+    def placeholders_only(self) -> dict[str, Physical]:
+        """Every resource as a placeholder, without an AWS stand-in (for reading a template offline)."""
+        for lid in self.template.dependency_order():
+            self.physical[lid] = self._placeholder(self.template.resources[lid])
+        return self.physical
 
     # -- DynamoDB --------------------------------------------------------------------------------
     def _create_dynamodb_table(self, resource: Resource) -> Physical:

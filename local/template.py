@@ -48,6 +48,15 @@ class Physical:
 
     ref: str
     attrs: dict[str, Any] = field(default_factory=dict)
+    loose: bool = False  # a placeholder: any attribute resolves to a derived value
+
+    def attr(self, name: str) -> Any:
+        if name in self.attrs:
+            return self.attrs[name]
+        if self.loose:
+            base = self.attrs.get("Arn") or self.ref
+            return f"{base}/{name}" if name != "Arn" else base
+        raise KeyError(name)
 
 
 class Template:
@@ -146,7 +155,7 @@ def generated_name(stack_name: str, logical_id: str, max_length: int = 128, lowe
     suffix = base64.b32encode(digest).decode().rstrip("=")[:12]
     if lower:
         suffix = suffix.lower()
-    room = max_length - len(suffix) - 2
+    room = max_length - len(suffix) - 1
     head = f"{stack_name}-{logical_id}"[:room]
     return f"{head}-{suffix}"
 
@@ -212,9 +221,10 @@ class Resolver:
 
     def get_att(self, name: str, attribute: str) -> Any:
         physical = self._physical(name)
-        if attribute in physical.attrs:
-            return physical.attrs[attribute]
-        raise TemplateError(f"Fn::GetAtt {name}.{attribute} is not known locally")
+        try:
+            return physical.attr(attribute)
+        except KeyError:
+            raise TemplateError(f"Fn::GetAtt {name}.{attribute} is not known locally") from None
 
     def condition(self, name: str) -> bool:
         if name not in self.template.conditions:
