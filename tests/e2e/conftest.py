@@ -1,0 +1,193 @@
+"""End-to-end fixtures: the real local stack (`python -m local serve`) as a subprocess on free ports.
+
+Use the session fixture `local_stack` in any e2e test and drive it as a real client would:
+
+    def test_health(local_stack: LocalStackProcess) -> None:
+        status, headers, body = local_stack.request("GET", "/health")
+        assert status == 200
+
+    def test_event(local_stack: LocalStackProcess) -> None:
+        local_stack.client("events").put_events(Entries=[...])     # boto3 against the AWS stand-in
+        queue = local_stack.queue_url("SomeQueueLogicalId")           # physical ids by logical id
+        assert wait_for(lambda: ..., timeout=20)                      # poll with a deadline, never sleep
+
+The template is `.local/cdk.out/Commerce-dev.template.json` (synthesized through `make synth-local`
+when missing or stale). Failed SQS messages are retried at once (`--sqs-retry-delay 0`) so that
+redrive to a DLQ takes a moment instead of visibility timeouts. The stack's own log is
+`<state dir>/serve.log`, each function's log `<state dir>/logs/<LogicalId>.log`; both are printed
+when the stack fails to start.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+TEMPLATE = ROOT / ".local" / "cdk.out" / "Commerce-dev.template.json"
+STACK_NAME = "Commerce-dev"
+START_DEADLINE_S = 90
+
+
+def wait_for(check: Callable[[], Any], timeout: float = 20, interval: float = 0.05) -> Any:
+    """Polls `check` until it returns something truthy or the deadline passes; returns the last value."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = check()
+        if value or time.monotonic() > deadline:
+            return value
+        time.sleep(interval)
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class LocalStackProcess:
+    base_url: str  # the ApiUrl, ending in "/"
+    aws_endpoint: str
+    outputs: dict[str, Any]
+    template: dict[str, Any]
+    state_dir: Path
+    process: subprocess.Popen[bytes]
+    physical_ids: dict[str, Any] = field(default_factory=dict)
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        json_body: Any = None,
+        headers: dict[str, str] | None = None,
+        data: bytes | None = None,
+        timeout: float = 35,
+    ) -> tuple[int, dict[str, str], bytes]:
+        """One HTTP request to the local API; never raises for HTTP error statuses."""
+        body = data if data is not None else (None if json_body is None else json.dumps(json_body).encode())
+        all_headers = {"Content-Type": "application/json", **(headers or {})}
+        request = urllib.request.Request(
+            self.base_url + path.lstrip("/"), data=body, method=method, headers=all_headers
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=timeout) as response:
+                return response.status, dict(response.headers), response.read()
+        except urllib.error.HTTPError as exc:
+            return exc.code, dict(exc.headers), exc.read()
+
+    def json(
+        self, method: str, path: str, json_body: Any = None, headers: dict[str, str] | None = None
+    ) -> tuple[int, Any]:
+        status, _, raw = self.request(method, path, json_body, headers)
+        return status, (json.loads(raw) if raw else None)
+
+    def client(self, service: str) -> Any:
+        return boto3.client(  # type: ignore[call-overload]
+            service,
+            endpoint_url=self.aws_endpoint,
+            region_name="us-east-1",
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",
+        )
+
+    def physical(self, logical_id: str) -> str:
+        """What `Ref` gives for a resource (table name, queue URL, function name, ...)."""
+        return str(self.physical_ids[logical_id]["ref"])
+
+    def attribute(self, logical_id: str, name: str) -> str:
+        return str(self.physical_ids[logical_id]["attrs"][name])
+
+    def queue_url(self, logical_id: str) -> str:
+        return self.physical(logical_id)
+
+    def resources(self, resource_type: str) -> dict[str, dict[str, Any]]:
+        return {k: v for k, v in self.template["Resources"].items() if v.get("Type") == resource_type}
+
+    def log_tail(self, lines: int = 60) -> str:
+        path = self.state_dir / "serve.log"
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:]) if path.exists() else ""
+
+
+def _ensure_template() -> Path:
+    make = shutil.which("make")
+    if make and (ROOT / "Makefile").exists():
+        up_to_date = subprocess.run([make, "-q", "synth-local"], cwd=ROOT, capture_output=True, check=False)
+        if up_to_date.returncode != 0:
+            built = subprocess.run(
+                [make, "synth-local"], cwd=ROOT, capture_output=True, text=True, timeout=600, check=False
+            )
+            if built.returncode != 0 and not TEMPLATE.exists():
+                pytest.fail(f"make synth-local failed:\n{built.stdout[-2000:]}\n{built.stderr[-2000:]}")
+    if not TEMPLATE.exists():
+        pytest.skip(f"{TEMPLATE} does not exist and cannot be synthesized here")
+    return TEMPLATE
+
+
+@pytest.fixture(scope="session")
+def local_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStackProcess]:
+    template = _ensure_template()
+    state_dir = tmp_path_factory.mktemp("local-stack")
+    port, aws_port, stripe_port = _free_port(), _free_port(), _free_port()
+    log = (state_dir / "serve.log").open("wb")
+    command = [
+        sys.executable, "-m", "local", "serve",
+        "--template", str(template),
+        "--port", str(port),
+        "--aws-port", str(aws_port),
+        "--stripe-port", str(stripe_port),
+        "--state-dir", str(state_dir),
+        "--sqs-retry-delay", "0",
+    ]  # fmt: skip
+    env = {k: v for k, v in os.environ.items() if k not in ("AWS_ENDPOINT_URL", "AWS_PROFILE")}
+    process = subprocess.Popen(command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env=env)
+    stack = LocalStackProcess(
+        base_url=f"http://127.0.0.1:{port}/",
+        aws_endpoint=f"http://127.0.0.1:{aws_port}",
+        outputs={},
+        template=json.loads(template.read_text()),
+        state_dir=state_dir,
+        process=process,
+    )
+    try:
+        deadline = time.monotonic() + START_DEADLINE_S
+        while True:
+            if process.poll() is not None:
+                pytest.fail(f"the local stack exited with {process.returncode}:\n{stack.log_tail()}")
+            if time.monotonic() > deadline:
+                pytest.fail(
+                    f"GET /health did not answer 200 within {START_DEADLINE_S} s:\n{stack.log_tail()}"
+                )
+            try:
+                if stack.request("GET", "/health", timeout=5)[0] == 200:
+                    break
+            except OSError:
+                pass
+            time.sleep(0.1)
+        stack.outputs = json.loads((state_dir / "outputs.json").read_text())[STACK_NAME]
+        stack.physical_ids = json.loads((state_dir / "state.json").read_text())["physical"]
+        yield stack
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        log.close()
