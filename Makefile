@@ -1,0 +1,81 @@
+# Commerce — developer entry points. Every target bootstraps what it needs (.venv, the arm64 layer).
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAGE ?= dev
+PORT ?= 3000
+AWS_PORT ?= 4566
+PYTEST_ARGS ?=
+
+LAYER_DIR := layers/deps/build
+LAYER_STAMP := $(LAYER_DIR)/.stamp
+VENV_STAMP := $(VENV)/.stamp
+CDK_SOURCES := app.py cdk.json $(shell find cdk functions layers/commerce -name '*.py' -not -path '*/__pycache__/*' 2>/dev/null)
+LOCAL_TEMPLATE := .local/cdk.out/Commerce-dev.template.json
+
+.PHONY: help venv layer synth synth-local test test-unit test-integration test-infra test-e2e lint format dev invoke clean
+
+help:
+	@echo "make dev      run the whole system locally (API on :$(PORT), AWS stand-in on :$(AWS_PORT))"
+	@echo "make test     run every test (unit, integration, infra, e2e)"
+	@echo "make synth    synthesize cdk.out/Commerce-$(STAGE).template.json (STAGE=dev|prod)"
+	@echo "make lint     ruff + mypy"
+
+venv: $(VENV_STAMP)
+$(VENV_STAMP): requirements.txt requirements-dev.txt layers/deps/requirements.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+# The deps layer is built for Lambda (arm64, CPython 3.13) with pip alone: no Docker.
+layer: $(LAYER_STAMP)
+$(LAYER_STAMP): layers/deps/requirements.txt | $(VENV_STAMP)
+	rm -rf $(LAYER_DIR)
+	$(PY) -m pip install --quiet --no-compile --target $(LAYER_DIR)/python \
+		--platform manylinux2014_aarch64 --implementation cp --python-version 3.13 \
+		--only-binary=:all: -r layers/deps/requirements.txt
+	touch $@
+
+synth: $(LAYER_STAMP)
+	CDK_OUTDIR=cdk.out CDK_CONTEXT_JSON='{"stage":"$(STAGE)"}' $(PY) app.py
+	@echo "wrote cdk.out/Commerce-$(STAGE).template.json"
+
+# The local stack's template points its assets at the source folders, so edits show up live.
+synth-local: $(LOCAL_TEMPLATE)
+$(LOCAL_TEMPLATE): $(CDK_SOURCES) $(LAYER_STAMP)
+	CDK_OUTDIR=.local/cdk.out CDK_CONTEXT_JSON='{"stage":"dev","aws:cdk:disable-asset-staging":true}' $(PY) app.py
+
+test: $(LAYER_STAMP) synth-local
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+test-unit: $(VENV_STAMP)
+	$(PY) -m pytest tests/unit $(PYTEST_ARGS)
+
+test-integration: $(VENV_STAMP)
+	$(PY) -m pytest tests/integration $(PYTEST_ARGS)
+
+test-infra: $(LAYER_STAMP)
+	$(PY) -m pytest tests/infra $(PYTEST_ARGS)
+
+test-e2e: $(LAYER_STAMP) synth-local
+	$(PY) -m pytest tests/e2e $(PYTEST_ARGS)
+
+lint: $(VENV_STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy app.py cdk functions layers/commerce/python tools local tests
+
+format: $(VENV_STAMP)
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+dev: $(LAYER_STAMP) synth-local
+	$(PY) -m local serve --template $(LOCAL_TEMPLATE) --port $(PORT) --aws-port $(AWS_PORT)
+
+invoke: $(LAYER_STAMP) synth-local
+	$(PY) -m local invoke $(FN) -e $(EVENT)
+
+clean:
+	rm -rf cdk.out .local $(LAYER_DIR) .pytest_cache .mypy_cache .ruff_cache

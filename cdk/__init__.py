@@ -1,0 +1,1 @@
+"""The Commerce infrastructure as code (AWS CDK v2)."""

@@ -1,0 +1,1 @@
+"""Reusable constructs: the platform every service builds on."""

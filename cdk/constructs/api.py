@@ -1,0 +1,191 @@
+"""The public REST API: stage with tracing, access logs and throttling, problem+json gateway
+responses, a Lambda token authorizer, and one Lambda proxy integration per route."""
+
+from __future__ import annotations
+
+import json
+from http import HTTPStatus
+
+import aws_cdk as cdk
+from aws_cdk import aws_apigateway as apigw
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
+from constructs import Construct
+
+from cdk.config import StageConfig
+from cdk.constructs.waf import ApiFirewall
+from cdk.nag import acknowledge_api, acknowledge_public_method
+
+#: API Gateway's own error responses and the status each one answers with. Unknown routes
+#: (MISSING_AUTHENTICATION_TOKEN) answer 404: a client asked for a resource that does not exist.
+GATEWAY_RESPONSES: dict[apigw.ResponseType, int] = {
+    apigw.ResponseType.ACCESS_DENIED: 403,
+    apigw.ResponseType.API_CONFIGURATION_ERROR: 500,
+    apigw.ResponseType.AUTHORIZER_CONFIGURATION_ERROR: 500,
+    apigw.ResponseType.AUTHORIZER_FAILURE: 500,
+    apigw.ResponseType.BAD_REQUEST_PARAMETERS: 400,
+    apigw.ResponseType.BAD_REQUEST_BODY: 400,
+    apigw.ResponseType.EXPIRED_TOKEN: 401,
+    apigw.ResponseType.INTEGRATION_FAILURE: 502,
+    apigw.ResponseType.INTEGRATION_TIMEOUT: 504,
+    apigw.ResponseType.INVALID_API_KEY: 403,
+    apigw.ResponseType.INVALID_SIGNATURE: 401,
+    apigw.ResponseType.MISSING_AUTHENTICATION_TOKEN: 404,
+    apigw.ResponseType.QUOTA_EXCEEDED: 429,
+    apigw.ResponseType.REQUEST_TOO_LARGE: 413,
+    apigw.ResponseType.RESOURCE_NOT_FOUND: 404,
+    apigw.ResponseType.THROTTLED: 429,
+    apigw.ResponseType.UNAUTHORIZED: 401,
+    apigw.ResponseType.UNSUPPORTED_MEDIA_TYPE: 415,
+    apigw.ResponseType.WAF_FILTERED: 403,
+    apigw.ResponseType.DEFAULT_4_XX: 400,
+    apigw.ResponseType.DEFAULT_5_XX: 500,
+}
+
+_DETAILS = {
+    404: '"No such route."',
+}
+
+
+def problem_template(status: int) -> str:
+    """A problem+json body for a gateway response (VTL: `$context` is filled in by API Gateway)."""
+    detail = _DETAILS.get(status, "$context.error.messageString")
+    title = HTTPStatus(status).phrase
+    return (
+        '{"type":"about:blank","title":'
+        + json.dumps(title)
+        + ',"status":'
+        + str(status)
+        + ',"detail":'
+        + detail
+        + ',"requestId":"$context.requestId"}'
+    )
+
+
+class Api(Construct):
+    def __init__(self, scope: Construct, construct_id: str, *, config: StageConfig) -> None:
+        super().__init__(scope, construct_id)
+        self.config = config
+        access_logs = logs.LogGroup(
+            self,
+            "AccessLogs",
+            retention=config.log_retention,
+            removal_policy=config.removal_policy,
+        )
+        self.rest_api = apigw.RestApi(
+            self,
+            "RestApi",
+            rest_api_name=f"commerce-{config.stage}",
+            description="Commerce public API",
+            endpoint_types=[apigw.EndpointType.REGIONAL],
+            cloud_watch_role=False,
+            deploy_options=apigw.StageOptions(
+                stage_name=config.stage,
+                tracing_enabled=True,
+                metrics_enabled=True,
+                throttling_rate_limit=config.api_rate_limit,
+                throttling_burst_limit=config.api_burst_limit,
+                access_log_destination=apigw.LogGroupLogDestination(access_logs),
+                access_log_format=apigw.AccessLogFormat.json_with_standard_fields(
+                    caller=False,
+                    http_method=True,
+                    ip=True,
+                    protocol=True,
+                    request_time=True,
+                    resource_path=True,
+                    response_length=True,
+                    status=True,
+                    user=False,
+                ),
+            ),
+        )
+        for response_type, status in GATEWAY_RESPONSES.items():
+            self.rest_api.add_gateway_response(
+                f"Gateway{response_type.response_type}",
+                type=response_type,
+                status_code=str(status),
+                response_headers={"Content-Type": "'application/problem+json'"},
+                templates={"application/json": problem_template(status)},
+            )
+        if config.is_prod:
+            self.firewall = ApiFirewall(
+                self, "Firewall", stage=self.rest_api.deployment_stage, requests_per_5_min_per_ip=2000
+            )
+        acknowledge_api(self.rest_api)
+        self._authorizer: apigw.IAuthorizer | None = None
+        self._throttled_methods: dict[str, tuple[int, int]] = {}
+
+    @property
+    def url(self) -> str:
+        return self.rest_api.url
+
+    def use_authorizer(self, function: lambda_.IFunction) -> apigw.TokenAuthorizer:
+        """Install the Lambda token authorizer (from the identity service); results cached 5 min."""
+        authorizer = apigw.TokenAuthorizer(
+            self,
+            "TokenAuthorizer",
+            handler=function,
+            identity_source=apigw.IdentitySource.header("Authorization"),
+            validation_regex=r"^Bearer [A-Za-z0-9\-_=]+\.[A-Za-z0-9\-_=]+\.[A-Za-z0-9\-_.+/=]+$",
+            results_cache_ttl=cdk.Duration.minutes(5),
+        )
+        self._authorizer = authorizer
+        return authorizer
+
+    def add_route(
+        self,
+        method: str,
+        path: str,
+        function: lambda_.IFunction,
+        *,
+        authenticated: bool,
+        throttle: tuple[int, int] | None = None,
+    ) -> apigw.Method:
+        """Route `METHOD path` to `function` through a Lambda proxy integration."""
+        resource = self.rest_api.root.resource_for_path(path)
+        options: dict[str, object] = {}
+        if authenticated:
+            if self._authorizer is None:
+                raise ValueError("install the authorizer (identity service) before adding protected routes")
+            options = {"authorizer": self._authorizer, "authorization_type": apigw.AuthorizationType.CUSTOM}
+        else:
+            options = {"authorization_type": apigw.AuthorizationType.NONE}
+        api_method = resource.add_method(
+            method,
+            apigw.LambdaIntegration(function, proxy=True, allow_test_invoke=False),
+            **options,  # type: ignore[arg-type]
+        )
+        if not authenticated:
+            acknowledge_public_method(api_method)
+        if throttle is not None:
+            self._throttled_methods[f"{path}/{method}"] = throttle
+        return api_method
+
+    def finalize(self) -> None:
+        """Apply per-route throttles (stricter on auth routes) to the stage's method settings."""
+        if not self._throttled_methods:
+            return
+        stage = self.rest_api.deployment_stage.node.default_child
+        assert isinstance(stage, apigw.CfnStage)
+        settings = [
+            {
+                "ResourcePath": "/*",
+                "HttpMethod": "*",
+                "MetricsEnabled": True,
+                "ThrottlingRateLimit": self.config.api_rate_limit,
+                "ThrottlingBurstLimit": self.config.api_burst_limit,
+            }
+        ]
+        for key, (rate, burst) in sorted(self._throttled_methods.items()):
+            path, method = key.rsplit("/", 1)
+            settings.append(
+                {
+                    # Method settings address a path with "/" escaped as "~1".
+                    "ResourcePath": path.replace("/", "~1"),
+                    "HttpMethod": method,
+                    "MetricsEnabled": True,
+                    "ThrottlingRateLimit": rate,
+                    "ThrottlingBurstLimit": burst,
+                }
+            )
+        stage.add_property_override("MethodSettings", settings)

@@ -1,0 +1,29 @@
+"""The EventBridge custom bus every service publishes to, with an archive for replay."""
+
+from __future__ import annotations
+
+import aws_cdk as cdk
+from aws_cdk import aws_events as events
+from aws_cdk import aws_kms as kms
+from constructs import Construct
+
+from cdk.config import StageConfig
+
+
+class Bus(Construct):
+    def __init__(self, scope: Construct, construct_id: str, *, config: StageConfig, key: kms.IKey) -> None:
+        super().__init__(scope, construct_id)
+        self.bus = events.EventBus(
+            self,
+            "EventBus",
+            event_bus_name=f"commerce-{config.stage}",
+            kms_key=key,
+            description="Commerce domain events",
+        )
+        self.bus.archive(
+            "Archive",
+            archive_name=f"commerce-{config.stage}-all",
+            description="Every event on the bus, for replay",
+            event_pattern=events.EventPattern(account=[cdk.Stack.of(self).account]),
+            retention=cdk.Duration.days(365 if config.is_prod else 14),
+        )

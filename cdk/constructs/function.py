@@ -1,0 +1,78 @@
+"""One Lambda function: python3.13 on arm64, traced, JSON logs in its own encrypted log group,
+its own role (no managed policies), the shared layers, and the standard Powertools settings."""
+
+from __future__ import annotations
+
+import aws_cdk as cdk
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
+from constructs import Construct
+
+from cdk.constructs.platform import Platform
+from cdk.nag import acknowledge_function_role
+
+
+class ServiceFunction(Construct):
+    """`handler` is `<module>.<function>` inside `functions/<service>/`."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        platform: Platform,
+        service: str,
+        handler: str,
+        description: str,
+        environment: dict[str, str] | None = None,
+        memory_size: int = 256,
+        timeout: cdk.Duration | None = None,
+        reserved_concurrency: int | None = None,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        config = platform.config
+        self.log_group = logs.LogGroup(
+            self,
+            "Logs",
+            retention=config.log_retention,
+            removal_policy=config.removal_policy,
+            encryption_key=platform.key,
+        )
+        self.role = iam.Role(
+            self,
+            "Role",
+            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+            description=f"{service}.{handler}",
+        )
+        self.function = lambda_.Function(
+            self,
+            "Function",
+            description=description,
+            runtime=lambda_.Runtime.PYTHON_3_13,
+            architecture=lambda_.Architecture.ARM_64,
+            handler=f"{service}.{handler}",
+            code=platform.code_for(service),
+            layers=platform.layers,
+            memory_size=memory_size,
+            timeout=timeout or cdk.Duration.seconds(10),
+            tracing=lambda_.Tracing.ACTIVE,
+            role=self.role,
+            log_group=self.log_group,
+            logging_format=lambda_.LoggingFormat.JSON,
+            reserved_concurrent_executions=reserved_concurrency,
+            environment={
+                "POWERTOOLS_SERVICE_NAME": service,
+                "POWERTOOLS_METRICS_NAMESPACE": "Commerce",
+                "POWERTOOLS_LOG_LEVEL": "INFO",
+                "STAGE": config.stage,
+                "APP_VERSION": config.version,
+                **(environment or {}),
+            },
+        )
+        self.log_group.grant_write(self.role)
+        acknowledge_function_role(self.role)
+
+    @property
+    def timeout(self) -> cdk.Duration:
+        return self.function.timeout or cdk.Duration.seconds(3)

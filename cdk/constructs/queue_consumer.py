@@ -1,0 +1,94 @@
+"""An event consumer: an EventBridge rule → its own SQS queue (+ DLQ) → one Lambda function.
+
+The queue's visibility timeout is six times the function timeout (AWS guidance for SQS event
+sources); after `max_receive_count` failed deliveries a message moves to the DLQ, which alarms.
+The rule target has its own DLQ for delivery failures. The function reports partial batch
+failures, so one bad message never re-runs its whole batch."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import aws_cdk as cdk
+from aws_cdk import aws_events as events
+from aws_cdk import aws_events_targets as targets
+from aws_cdk import aws_lambda_event_sources as sources
+from aws_cdk import aws_sqs as sqs
+from constructs import Construct
+
+from cdk.constructs.function import ServiceFunction
+from cdk.constructs.platform import Platform
+from cdk.constructs.queues import dead_letter_queue
+
+
+class QueueConsumer(Construct):
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        platform: Platform,
+        service: str,
+        handler: str,
+        description: str,
+        detail_types: Sequence[str],
+        sources_: Sequence[str],
+        environment: Mapping[str, str] | None = None,
+        timeout: cdk.Duration | None = None,
+        batch_size: int = 10,
+        max_concurrency: int = 5,
+        max_receive_count: int = 5,
+        reserved_concurrency: int | None = None,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        function_timeout = timeout or cdk.Duration.seconds(20)
+        self.handler = ServiceFunction(
+            self,
+            "Consumer",
+            platform=platform,
+            service=service,
+            handler=handler,
+            description=description,
+            environment=dict(environment or {}),
+            timeout=function_timeout,
+            reserved_concurrency=reserved_concurrency,
+        )
+        self.dead_letters = dead_letter_queue(self, "Dlq", platform=platform, purpose=f"{service} {handler}")
+        self.queue = sqs.Queue(
+            self,
+            "Queue",
+            encryption=sqs.QueueEncryption.KMS,
+            encryption_master_key=platform.key,
+            enforce_ssl=True,
+            visibility_timeout=cdk.Duration.seconds(function_timeout.to_seconds() * 6),
+            retention_period=cdk.Duration.days(4),
+            dead_letter_queue=sqs.DeadLetterQueue(
+                queue=self.dead_letters, max_receive_count=max_receive_count
+            ),
+        )
+        self.delivery_dead_letters = dead_letter_queue(
+            self, "DeliveryDlq", platform=platform, purpose=f"EventBridge delivery to {service} {handler}"
+        )
+        self.rule = events.Rule(
+            self,
+            "Rule",
+            event_bus=platform.bus.bus,
+            description=f"{', '.join(detail_types)} → {service}.{handler}",
+            event_pattern=events.EventPattern(source=list(sources_), detail_type=list(detail_types)),
+            targets=[
+                targets.SqsQueue(
+                    self.queue,
+                    dead_letter_queue=self.delivery_dead_letters,
+                    retry_attempts=20,
+                    max_event_age=cdk.Duration.hours(24),
+                )
+            ],
+        )
+        self.handler.function.add_event_source(
+            sources.SqsEventSource(
+                self.queue,
+                batch_size=batch_size,
+                report_batch_item_failures=True,
+                max_concurrency=max_concurrency,
+            )
+        )

@@ -1,0 +1,1 @@
+"""One construct per service: its tables, functions, routes, rules and grants."""

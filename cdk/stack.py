@@ -1,0 +1,33 @@
+"""The Commerce stack: the platform, then each service wired onto it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import aws_cdk as cdk
+from constructs import Construct
+
+from cdk.config import StageConfig
+from cdk.constructs.platform import Platform
+from cdk.nag import acknowledge_stack_findings
+from cdk.services.system import SystemService
+
+
+class CommerceStack(cdk.Stack):
+    def __init__(self, scope: Construct, construct_id: str, *, config: StageConfig, **kwargs: Any) -> None:
+        super().__init__(scope, construct_id, **kwargs)
+        self.config = config
+        self.platform = Platform(self, "Platform", config=config)
+
+        SystemService(self, "System", platform=self.platform)
+
+        self.platform.api.finalize()
+        cdk.CfnOutput(self, "ApiUrl", value=self.platform.api.url, description="Base URL of the public API")
+        cdk.CfnOutput(
+            self,
+            "EventBusName",
+            value=self.platform.bus.bus.event_bus_name,
+            description="The domain event bus",
+        )
+        cdk.CfnOutput(self, "AlarmTopicArn", value=self.platform.alarm_topic.topic_arn)
+        acknowledge_stack_findings(self, is_prod=config.is_prod)

@@ -1,0 +1,1 @@
+"""System functions: the health check and the outbox relay every service table feeds."""

@@ -1,0 +1,242 @@
+"""The event contract: the envelope and every event the system publishes or accepts.
+
+`Detail = {"metadata": {...}, "data": {...}}`; `Source = commerce.<service>`; `DetailType` = the
+event name. `eventId` is fixed when the event is first recorded (in the outbox), so retries carry
+the same id and consumers deduplicate on it. Personal data (email, phone, address) and payment
+secrets never appear here.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+EVENT_VERSION = "1"
+
+
+class Money(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    amount: int = Field(ge=0, description="Minor units (e.g. cents)")
+    currency: str = Field(pattern=r"^[A-Z]{3}$", description="ISO 4217 code")
+
+
+class EventMetadata(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    eventId: str = Field(min_length=1, max_length=128)
+    eventVersion: str = EVENT_VERSION
+    occurredAt: str
+    correlationId: str = ""
+
+
+def new_metadata(correlation_id: str = "", event_id: str | None = None) -> EventMetadata:
+    return EventMetadata(
+        eventId=event_id or str(uuid.uuid4()),
+        occurredAt=datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+        correlationId=correlation_id,
+    )
+
+
+# ---- identity -------------------------------------------------------------------------------
+
+
+class UserRegistered(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    userId: str
+    roles: list[str] = []
+    contact: str | None = Field(
+        default=None,
+        description="Contact address encrypted under the notifications contact key (never plaintext)",
+    )
+
+
+class UserDeleted(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    userId: str
+
+
+# ---- catalog / inventory --------------------------------------------------------------------
+
+
+class ProductCreated(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    productId: str
+    name: str
+    price: Money
+    stock: int
+
+
+class ProductUpdated(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    productId: str
+    name: str
+    price: Money
+    stock: int
+
+
+class OrderLine(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    productId: str
+    quantity: int = Field(ge=1, le=100)
+    unitPrice: Money | None = None
+
+
+class StockReserved(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    orderId: str
+    items: list[OrderLine]
+
+
+class StockReservationFailed(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    orderId: str
+    reason: str
+    productIds: list[str] = []
+
+
+class StockReleased(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    orderId: str
+    items: list[OrderLine]
+
+
+class StockReplenished(BaseModel):
+    """Accepted from `warehouse`."""
+
+    model_config = ConfigDict(extra="forbid")
+    productId: str = Field(min_length=1, max_length=128)
+    quantity: int = Field(ge=1, le=1_000_000)
+
+
+# ---- orders ---------------------------------------------------------------------------------
+
+
+class OrderPlaced(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    orderId: str
+    userId: str
+    items: list[OrderLine]
+    total: Money
+    paymentMethodId: str = Field(description="A Stripe PaymentMethod id (a reference, not a secret)")
+
+
+class OrderStatusChanged(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    orderId: str
+    userId: str
+    status: str
+    total: Money
+    reason: str | None = None
+
+
+class OrderConfirmed(OrderStatusChanged):
+    pass
+
+
+class OrderRejected(OrderStatusChanged):
+    pass
+
+
+class OrderCancelled(OrderStatusChanged):
+    items: list[OrderLine] = []
+
+
+class OrderShipped(OrderStatusChanged):
+    carrier: str | None = None
+    trackingNumber: str | None = None
+
+
+class ShipmentDispatched(BaseModel):
+    """Accepted from `warehouse`."""
+
+    model_config = ConfigDict(extra="forbid")
+    orderId: str = Field(min_length=1, max_length=128)
+    carrier: str = Field(min_length=1, max_length=128)
+    trackingNumber: str = Field(min_length=1, max_length=128)
+
+
+# ---- payments -------------------------------------------------------------------------------
+
+
+class PaymentSucceeded(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    orderId: str
+    paymentId: str
+    amount: Money
+
+
+class PaymentFailed(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    orderId: str
+    reason: str
+
+
+class PaymentRefunded(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    orderId: str
+    paymentId: str
+    amount: Money
+
+
+# ---- the catalogue of events ----------------------------------------------------------------
+
+Source = Literal[
+    "commerce.identity",
+    "commerce.catalog",
+    "commerce.orders",
+    "commerce.inventory",
+    "commerce.payments",
+    "commerce.notifications",
+    "warehouse",
+]
+
+#: detail type → (source, data model)
+EVENTS: dict[str, tuple[str, type[BaseModel]]] = {
+    "UserRegistered": ("commerce.identity", UserRegistered),
+    "UserDeleted": ("commerce.identity", UserDeleted),
+    "ProductCreated": ("commerce.catalog", ProductCreated),
+    "ProductUpdated": ("commerce.catalog", ProductUpdated),
+    "OrderPlaced": ("commerce.orders", OrderPlaced),
+    "StockReserved": ("commerce.inventory", StockReserved),
+    "StockReservationFailed": ("commerce.inventory", StockReservationFailed),
+    "StockReleased": ("commerce.inventory", StockReleased),
+    "PaymentSucceeded": ("commerce.payments", PaymentSucceeded),
+    "PaymentFailed": ("commerce.payments", PaymentFailed),
+    "PaymentRefunded": ("commerce.payments", PaymentRefunded),
+    "OrderConfirmed": ("commerce.orders", OrderConfirmed),
+    "OrderRejected": ("commerce.orders", OrderRejected),
+    "OrderCancelled": ("commerce.orders", OrderCancelled),
+    "OrderShipped": ("commerce.orders", OrderShipped),
+    "ShipmentDispatched": ("warehouse", ShipmentDispatched),
+    "StockReplenished": ("warehouse", StockReplenished),
+}
+
+
+def source_of(detail_type: str) -> str:
+    return EVENTS[detail_type][0]
+
+
+def envelope(data: BaseModel | dict[str, Any], metadata: EventMetadata) -> dict[str, Any]:
+    payload = data.model_dump(mode="json", exclude_none=True) if isinstance(data, BaseModel) else data
+    return {"metadata": metadata.model_dump(mode="json"), "data": payload}
+
+
+class InboundEvent(BaseModel):
+    """An EventBridge event as it arrives in an SQS message body."""
+
+    model_config = ConfigDict(extra="allow", populate_by_name=True)
+
+    id: str = ""
+    source: str
+    detail_type: str = Field(alias="detail-type")
+    detail: dict[str, Any]
+
+    def metadata(self) -> EventMetadata:
+        return EventMetadata.model_validate(self.detail.get("metadata") or {})
+
+    def data_as(self, model: type[BaseModel]) -> Any:
+        return model.model_validate(self.detail.get("data"))

@@ -1,0 +1,133 @@
+"""The transactional outbox: record an event in the same DynamoDB transaction as the state change.
+
+Writers add `outbox_put(...)` to their `TransactWriteItems`; the table's stream delivers the new
+item to the outbox relay (`system.outbox_relay`), which publishes it to EventBridge. Nothing is
+ever written twice by a request, so a state change cannot happen without its event or vice versa.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import BaseModel
+
+from commerce.events import EventMetadata, envelope, new_metadata, source_of
+
+OUTBOX_PREFIX = "OUTBOX#"
+OUTBOX_SK = "OUTBOX"
+OUTBOX_RETENTION_SECONDS = 7 * 24 * 3600
+MAX_ENTRIES_PER_PUT = 10  # EventBridge PutEvents limit
+
+
+def outbox_item(
+    detail_type: str,
+    data: BaseModel | dict[str, Any],
+    *,
+    correlation_id: str = "",
+    event_id: str | None = None,
+    now: float | None = None,
+) -> dict[str, Any]:
+    """The outbox item (plain Python types) for one event; `event_id` fixes the event's identity."""
+    metadata: EventMetadata = new_metadata(correlation_id, event_id)
+    created = now if now is not None else time.time()
+    return {
+        "pk": OUTBOX_PREFIX + metadata.eventId,
+        "sk": OUTBOX_SK,
+        "entity": "OutboxEvent",
+        "source": source_of(detail_type),
+        "detailType": detail_type,
+        "detail": json.dumps(envelope(data, metadata), separators=(",", ":")),
+        "createdAt": int(created),
+        "expiresAt": int(created) + OUTBOX_RETENTION_SECONDS,
+    }
+
+
+def outbox_put(
+    table_name: str, detail_type: str, data: BaseModel | dict[str, Any], **kwargs: Any
+) -> dict[str, Any]:
+    """A `TransactWriteItems` element (low-level attribute values) that records one event."""
+    item = outbox_item(detail_type, data, **kwargs)
+    return {
+        "Put": {
+            "TableName": table_name,
+            "Item": to_attribute_values(item),
+            "ConditionExpression": "attribute_not_exists(pk)",
+        }
+    }
+
+
+def to_attribute_values(item: dict[str, Any]) -> dict[str, Any]:
+    from boto3.dynamodb.types import TypeSerializer
+
+    serializer = TypeSerializer()
+    return {key: serializer.serialize(value) for key, value in item.items()}
+
+
+def from_attribute_values(image: dict[str, Any]) -> dict[str, Any]:
+    from boto3.dynamodb.types import TypeDeserializer
+
+    deserializer = TypeDeserializer()
+    return {key: deserializer.deserialize(value) for key, value in image.items()}
+
+
+# ---- relay ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PendingEvent:
+    """One outbox entry read from the stream, ready to publish."""
+
+    sequence_number: str
+    source: str
+    detail_type: str
+    detail: str
+
+
+#: Publishes up to 10 entries; returns the indexes of the entries that were NOT accepted.
+Publisher = Callable[[Sequence[PendingEvent]], list[int]]
+
+
+def pending_events(records: Iterable[dict[str, Any]]) -> list[PendingEvent]:
+    """Outbox inserts in a DynamoDB stream batch, in stream order; other changes are ignored."""
+    pending: list[PendingEvent] = []
+    for record in records:
+        if record.get("eventName") != "INSERT":
+            continue
+        change = record.get("dynamodb") or {}
+        image = change.get("NewImage") or {}
+        if not image.get("pk", {}).get("S", "").startswith(OUTBOX_PREFIX):
+            continue
+        pending.append(
+            PendingEvent(
+                sequence_number=str(change.get("SequenceNumber", "")),
+                source=image["source"]["S"],
+                detail_type=image["detailType"]["S"],
+                detail=image["detail"]["S"],
+            )
+        )
+    return pending
+
+
+def relay(records: Iterable[dict[str, Any]], publish: Publisher) -> list[str]:
+    """Publish every outbox entry in the batch; return the sequence numbers that must be retried.
+
+    A chunk whose publish call raises counts as wholly failed: the records are reported, never
+    dropped, and consumers deduplicate the ones that did get through on their `eventId`.
+    """
+    events = pending_events(records)
+    failed: list[str] = []
+    for start in range(0, len(events), MAX_ENTRIES_PER_PUT):
+        chunk = events[start : start + MAX_ENTRIES_PER_PUT]
+        try:
+            rejected = publish(chunk)
+        except Exception:  # noqa: BLE001 - any failure means "retry these records"
+            from commerce.observability import logger
+
+            logger.exception("publishing an outbox chunk failed", extra={"entries": len(chunk)})
+            rejected = list(range(len(chunk)))
+        failed.extend(chunk[index].sequence_number for index in rejected)
+    return failed

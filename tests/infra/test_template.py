@@ -1,0 +1,150 @@
+"""Assertions on the synthesized template: runtime, assets, outputs, API and gateway responses."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import aws_cdk as cdk
+import pytest
+from aws_cdk import aws_sqs as sqs
+from cdk_nag import AwsSolutionsChecks, ServerlessChecks
+
+from tests.infra.conftest import ROOT, Synth
+
+POWERTOOLS_LAYER = "layer:AWSLambdaPowertoolsPythonV3-python313-arm64:"
+
+
+def test_every_function_runs_python313_on_arm64_with_tracing(stage: Synth) -> None:
+    functions = stage.resources("AWS::Lambda::Function")
+    assert functions
+    for logical_id, function in functions.items():
+        props = function["Properties"]
+        assert props["Runtime"] == "python3.13", logical_id
+        assert props["Architectures"] == ["arm64"], logical_id
+        assert props["TracingConfig"] == {"Mode": "Active"}, logical_id
+        assert props["LoggingConfig"]["LogFormat"] == "JSON", logical_id
+
+
+def test_every_function_and_layer_carries_asset_metadata_for_sam(dev: Synth) -> None:
+    for resource_type in ("AWS::Lambda::Function", "AWS::Lambda::LayerVersion"):
+        for logical_id, resource in dev.resources(resource_type).items():
+            path = resource["Metadata"]["aws:asset:path"]
+            assert (dev.outdir / path).is_dir(), logical_id
+            assert resource["Metadata"]["aws:asset:property"] in {"Code", "Content"}
+
+
+def test_handlers_name_unique_modules_that_exist(dev: Synth) -> None:
+    handlers = [f["Properties"]["Handler"] for f in dev.resources("AWS::Lambda::Function").values()]
+    modules = {handler.rsplit(".", 1)[0] for handler in handlers}
+    for module in modules:
+        service, name = module.split(".")
+        assert (ROOT / "functions" / service / f"{name}.py").is_file(), module
+
+
+def test_function_asset_holds_only_its_own_service(dev: Synth) -> None:
+    for function in dev.resources("AWS::Lambda::Function").values():
+        service = function["Properties"]["Handler"].split(".")[0]
+        asset = dev.outdir / function["Metadata"]["aws:asset:path"]
+        packages = sorted(p.name for p in asset.iterdir() if p.is_dir() and p.name != "__pycache__")
+        assert packages == [service]
+
+
+def test_functions_use_the_managed_powertools_layer_and_project_layers(dev: Synth) -> None:
+    project_layers = set(dev.resources("AWS::Lambda::LayerVersion"))
+    assert len(project_layers) == 2
+    for logical_id, function in dev.resources("AWS::Lambda::Function").items():
+        layers = function["Properties"]["Layers"]
+        assert any(POWERTOOLS_LAYER in json.dumps(layer) for layer in layers), logical_id
+        assert {
+            layer["Ref"] for layer in layers if isinstance(layer, dict) and "Ref" in layer
+        } == project_layers
+
+
+def test_outputs_include_api_url_and_event_bus_name(stage: Synth) -> None:
+    outputs = stage.template["Outputs"]
+    assert "ApiUrl" in outputs
+    assert outputs["EventBusName"]["Value"] == {"Ref": next(iter(stage.resources("AWS::Events::EventBus")))}
+
+
+def test_health_route_is_a_public_lambda_proxy(dev: Synth) -> None:
+    resources = dev.resources("AWS::ApiGateway::Resource")
+    health = next(k for k, v in resources.items() if v["Properties"]["PathPart"] == "health")
+    method = next(
+        m["Properties"]
+        for m in dev.resources("AWS::ApiGateway::Method").values()
+        if m["Properties"]["ResourceId"] == {"Ref": health}
+    )
+    assert method["HttpMethod"] == "GET"
+    assert method["AuthorizationType"] == "NONE"
+    assert method["Integration"]["Type"] == "AWS_PROXY"
+
+
+@pytest.mark.parametrize(
+    ("response_type", "status"),
+    [
+        ("DEFAULT_4XX", "400"),
+        ("DEFAULT_5XX", "500"),
+        ("UNAUTHORIZED", "401"),
+        ("MISSING_AUTHENTICATION_TOKEN", "404"),
+        ("THROTTLED", "429"),
+        ("REQUEST_TOO_LARGE", "413"),
+    ],
+)
+def test_gateway_responses_are_problem_json(dev: Synth, response_type: str, status: str) -> None:
+    responses = {
+        r["Properties"]["ResponseType"]: r["Properties"]
+        for r in dev.resources("AWS::ApiGateway::GatewayResponse").values()
+    }
+    response = responses[response_type]
+    assert response["StatusCode"] == status
+    assert (
+        response["ResponseParameters"]["gatewayresponse.header.Content-Type"] == "'application/problem+json'"
+    )
+    template = response["ResponseTemplates"]["application/json"]
+    rendered = template.replace("$context.error.messageString", '"x"').replace("$context.requestId", "r")
+    body = json.loads(rendered)
+    assert body["status"] == int(status)
+    assert {"type", "title", "status", "detail"} <= body.keys()
+
+
+def test_stage_traces_logs_and_throttles(stage: Synth) -> None:
+    (api_stage,) = stage.resources("AWS::ApiGateway::Stage").values()
+    props = api_stage["Properties"]
+    assert props["TracingEnabled"] is True
+    assert "AccessLogSetting" in props
+    assert props["StageName"] == stage.stage
+
+
+def test_cfn_lint_reports_no_errors(stage: Synth) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "cfnlint", "--format", "json", str(stage.template_path)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    findings = json.loads(result.stdout or "[]")
+    errors = [f for f in findings if f["Level"] == "Error"]
+    assert errors == [], errors
+
+
+def test_cdk_nag_runs_both_packs_and_every_acknowledgement_has_a_reason(stage: Synth) -> None:
+    report = json.loads((stage.outdir / "validation-report.json").read_text())
+    plugins = {plugin["pluginName"]: plugin for plugin in report["pluginReports"]}
+    assert set(plugins) == {"AwsSolutions", "Serverless"}
+    for plugin in plugins.values():
+        assert plugin["conclusion"] == "success"
+        assert plugin["violations"] == []
+        for suppressed in plugin["suppressedViolations"]:
+            assert len(suppressed["reason"]) >= 40, suppressed["ruleName"]
+
+
+def test_an_unacknowledged_finding_fails_the_synth(tmp_path: Path) -> None:
+    app = cdk.App(outdir=str(tmp_path))
+    stack = cdk.Stack(app, "NagProbe")
+    sqs.Queue(stack, "PlainQueue")  # no DLQ, no TLS enforcement, no encryption key
+    cdk.Validations.of(app).add_plugins(AwsSolutionsChecks(), ServerlessChecks())
+    with pytest.raises(Exception, match="AwsSolutions-SQS4"):
+        app.synth()
