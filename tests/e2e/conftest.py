@@ -12,10 +12,10 @@ Use the session fixture `local_stack` in any e2e test and drive it as a real cli
         assert wait_for(lambda: ..., timeout=20)                      # poll with a deadline, never sleep
 
 The template is `.local/cdk.out/Commerce-dev.template.json` (synthesized through `make synth-local`
-when missing or stale). Failed SQS messages are retried at once (`--sqs-retry-delay 0`) so that
-redrive to a DLQ takes a moment instead of visibility timeouts. The stack's own log is
-`<state dir>/serve.log`, each function's log `<state dir>/logs/<LogicalId>.log`; both are printed
-when the stack fails to start.
+when missing or stale), or `$LOCAL_TEMPLATE` when set. Failed SQS messages are retried at once
+(`--sqs-retry-delay 0`) so that redrive to a DLQ takes a moment instead of visibility timeouts.
+The stack's own log is `<state dir>/serve.log` (its tail is shown when the stack fails to start),
+each function's log `<state dir>/logs/<LogicalId>.log`.
 """
 
 from __future__ import annotations
@@ -126,6 +126,8 @@ class LocalStackProcess:
 
 
 def _ensure_template() -> Path:
+    if os.environ.get("LOCAL_TEMPLATE"):  # an already synthesized template (skips make)
+        return Path(os.environ["LOCAL_TEMPLATE"])
     make = shutil.which("make")
     if make and (ROOT / "Makefile").exists():
         up_to_date = subprocess.run([make, "-q", "synth-local"], cwd=ROOT, capture_output=True, check=False)

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from local.gateway_responses import render_vtl
 from tests.e2e.conftest import STACK_NAME, LocalStackProcess, wait_for
 
 pytestmark = pytest.mark.e2e
@@ -46,9 +47,21 @@ def test_unknown_route_is_answered_as_the_templates_gateway_response(local_stack
     content_type = ((spec or {}).get("ResponseParameters") or {}).get("gatewayresponse.header.Content-Type")
     if content_type:
         assert headers["Content-Type"] == content_type.strip("'")
-    payload = json.loads(body)
-    assert "Missing Authentication Token" in json.dumps(payload)
-    assert "Traceback" not in body.decode()
+    template = ((spec or {}).get("ResponseTemplates") or {}).get("application/json")
+    if template:
+        variables = {
+            "context": {
+                "requestId": headers["x-amzn-RequestId"],
+                "error": {
+                    "message": "Missing Authentication Token",
+                    "messageString": '"Missing Authentication Token"',
+                    "responseType": "MISSING_AUTHENTICATION_TOKEN",
+                },
+            }
+        }
+        assert json.loads(body) == json.loads(render_vtl(template, variables))
+    else:
+        assert json.loads(body) == {"message": "Missing Authentication Token"}
 
 
 def _sqs_consumers(local_stack: LocalStackProcess) -> list[tuple[str, str]]:
