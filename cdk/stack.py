@@ -20,6 +20,7 @@ class CommerceStack(cdk.Stack):
         self.platform = Platform(self, "Platform", config=config)
 
         SystemService(self, "System", platform=self.platform)
+        # Services, one line each. Identity comes first: it installs the API's authorizer.
 
         self.platform.api.finalize()
         cdk.CfnOutput(self, "ApiUrl", value=self.platform.api.url, description="Base URL of the public API")

@@ -114,6 +114,7 @@ class Api(Construct):
         acknowledge_api(self.rest_api)
         self._authorizer: apigw.IAuthorizer | None = None
         self._throttled_methods: dict[str, tuple[int, int]] = {}
+        self._protected_routes: list[tuple[str, str, lambda_.IFunction]] = []
 
     @property
     def url(self) -> str:
@@ -140,29 +141,49 @@ class Api(Construct):
         *,
         authenticated: bool,
         throttle: tuple[int, int] | None = None,
-    ) -> apigw.Method:
-        """Route `METHOD path` to `function` through a Lambda proxy integration."""
-        resource = self.rest_api.root.resource_for_path(path)
-        options: dict[str, object] = {}
-        if authenticated:
-            if self._authorizer is None:
-                raise ValueError("install the authorizer (identity service) before adding protected routes")
-            options = {"authorizer": self._authorizer, "authorization_type": apigw.AuthorizationType.CUSTOM}
-        else:
-            options = {"authorization_type": apigw.AuthorizationType.NONE}
-        api_method = resource.add_method(
-            method,
-            apigw.LambdaIntegration(function, proxy=True, allow_test_invoke=False),
-            **options,  # type: ignore[arg-type]
-        )
-        if not authenticated:
-            acknowledge_public_method(api_method)
+    ) -> None:
+        """Route `METHOD path` to `function` through a Lambda proxy integration.
+
+        Protected routes are attached in `finalize()`, once the identity service has installed
+        the authorizer, so services can be wired in any order."""
         if throttle is not None:
             self._throttled_methods[f"{path}/{method}"] = throttle
-        return api_method
+        if authenticated:
+            self._protected_routes.append((method, path, function))
+            return
+        api_method = self._add_method(method, path, function, authorization_type=apigw.AuthorizationType.NONE)
+        acknowledge_public_method(api_method)
+
+    def _add_method(
+        self,
+        method: str,
+        path: str,
+        function: lambda_.IFunction,
+        *,
+        authorization_type: apigw.AuthorizationType,
+        authorizer: apigw.IAuthorizer | None = None,
+    ) -> apigw.Method:
+        resource = self.rest_api.root.resource_for_path(path)
+        return resource.add_method(
+            method,
+            apigw.LambdaIntegration(function, proxy=True, allow_test_invoke=False),
+            authorization_type=authorization_type,
+            authorizer=authorizer,
+        )
 
     def finalize(self) -> None:
-        """Apply per-route throttles (stricter on auth routes) to the stage's method settings."""
+        """Attach protected routes to the authorizer and apply per-route throttles."""
+        if self._protected_routes and self._authorizer is None:
+            raise ValueError("protected routes need the identity service's authorizer (use_authorizer)")
+        for method, path, function in self._protected_routes:
+            self._add_method(
+                method,
+                path,
+                function,
+                authorization_type=apigw.AuthorizationType.CUSTOM,
+                authorizer=self._authorizer,
+            )
+        self._protected_routes.clear()
         if not self._throttled_methods:
             return
         stage = self.rest_api.deployment_stage.node.default_child
