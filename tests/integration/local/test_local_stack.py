@@ -187,3 +187,32 @@ def test_invoke_attaches_to_the_running_stack(
     assert body["env"]["AWS_ENDPOINT_URL"] == stack.aws_endpoint
     assert run_invoke(stack.options.template, stack.options.state_dir, "misbehave.fail", {}) == 1
     assert json.loads(capsys.readouterr().out)["errorType"] == "ValueError"
+
+
+def test_rule_with_a_lambda_target_invokes_the_function_asynchronously(stack: LocalStack) -> None:
+    _client(stack, "events").put_events(
+        Entries=[
+            {
+                "Source": "fixture.lambda",
+                "DetailType": "Ping",
+                "Detail": '{"n": 1}',
+                "EventBusName": "fixture-bus",
+            }
+        ]
+    )
+    assert _eventually(lambda: _count(stack, "RuleSink") == 1)
+    message = _client(stack, "sqs").receive_message(QueueUrl=_queue_url(stack, "RuleSink"))["Messages"][0]
+    event = json.loads(message["Body"])
+    assert event["source"] == "fixture.lambda"
+    assert event["detail"] == {"n": 1}
+
+
+def test_twenty_concurrent_authorized_requests_all_succeed(stack: LocalStack) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    def call(i: int) -> int:
+        return _get(stack.api_url + f"orders/o-{i}", {"Authorization": f"Bearer allow-{i % 3}"})[0]
+
+    with ThreadPoolExecutor(max_workers=20) as pool:
+        statuses = list(pool.map(call, range(20)))
+    assert statuses == [200] * 20

@@ -333,3 +333,21 @@ def test_method_arn_shape(api_and_functions: tuple[ApiModel, dict[str, FunctionS
         method_arn(api, "GET", "/orders/1")
         == f"arn:aws:execute-api:us-east-1:123456789012:{api.api_id}/dev/GET/orders/1"
     )
+
+
+def test_request_authorizer_gets_the_request_and_caches_by_every_identity_source(
+    gateway: tuple[Gateway, InProcessInvoker],
+) -> None:
+    gw, invoker = gateway
+    assert gw.handle(_request("GET", "/tenants", {"X-Api-Key": "key-1"})).status == 401  # tenant missing
+    assert gw.handle(_request("GET", "/tenants", {"X-Api-Key": "key-1"}, query="tenant=t1")).status == 200
+    auth_event = next(event for name, event in invoker.calls if name == "RequestAuthorizerFn")
+    assert auth_event["type"] == "REQUEST"
+    assert auth_event["headers"]["X-Api-Key"] == "key-1"
+    assert auth_event["methodArn"].endswith("/dev/GET/tenants")
+    authorizer = invoker.calls[-1][1]["requestContext"]["authorizer"]
+    assert authorizer == {**authorizer, "principalId": "tenant-t1", "tenant": "t1", "type": "REQUEST"}
+    gw.handle(_request("GET", "/tenants", {"X-Api-Key": "key-1"}, query="tenant=t1"))
+    gw.handle(_request("GET", "/tenants", {"X-Api-Key": "key-1"}, query="tenant=t2"))
+    assert [name for name, _ in invoker.calls].count("RequestAuthorizerFn") == 2
+    assert gw.handle(_request("GET", "/tenants", {"X-Api-Key": "wrong"}, query="tenant=t1")).status == 403
