@@ -74,8 +74,10 @@ format: $(VENV_STAMP)
 dev: $(LAYER_STAMP) synth-local
 	$(PY) -m local serve --template $(LOCAL_TEMPLATE) --port $(PORT) --aws-port $(AWS_PORT)
 
+# make invoke FN=<logical id | handler | part of a name> [EVENT=events/<file>.json]
 invoke: $(LAYER_STAMP) synth-local
-	$(PY) -m local invoke $(FN) -e $(EVENT)
+	@test -n "$(FN)" || { echo "usage: make invoke FN=<function> [EVENT=events/<file>.json]"; exit 2; }
+	$(PY) -m local invoke $(FN) --template $(LOCAL_TEMPLATE) $(if $(EVENT),-e $(EVENT))
 
 clean:
 	rm -rf cdk.out .local $(LAYER_DIR) .pytest_cache .mypy_cache .ruff_cache
