@@ -8,6 +8,7 @@ import aws_cdk as cdk
 from constructs import Construct
 
 from cdk.config import StageConfig
+from cdk.constructs.monitoring import Monitoring
 from cdk.constructs.platform import Platform
 from cdk.nag import acknowledge_stack_findings
 from cdk.services.system import SystemService
@@ -23,6 +24,7 @@ class CommerceStack(cdk.Stack):
         # Services, one line each. Identity comes first: it installs the API's authorizer.
 
         self.platform.api.finalize()
+        Monitoring(self, "Monitoring", platform=self.platform)
         cdk.CfnOutput(self, "ApiUrl", value=self.platform.api.url, description="Base URL of the public API")
         cdk.CfnOutput(
             self,
