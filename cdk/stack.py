@@ -8,6 +8,8 @@ import aws_cdk as cdk
 from constructs import Construct
 
 from cdk.config import StageConfig
+from cdk.constructs.backup import TableBackups
+from cdk.constructs.cdn import ApiCdn
 from cdk.constructs.monitoring import Monitoring
 from cdk.constructs.platform import Platform
 from cdk.nag import acknowledge_stack_findings
@@ -25,6 +27,10 @@ class CommerceStack(cdk.Stack):
 
         self.platform.api.finalize()
         Monitoring(self, "Monitoring", platform=self.platform)
+        if config.is_prod:
+            TableBackups(self, "Backups", platform=self.platform)
+            cdn = ApiCdn(self, "Cdn", platform=self.platform)
+            cdk.CfnOutput(self, "CdnUrl", value=f"https://{cdn.distribution.distribution_domain_name}/")
         cdk.CfnOutput(self, "ApiUrl", value=self.platform.api.url, description="Base URL of the public API")
         cdk.CfnOutput(
             self,

@@ -8,6 +8,7 @@ from http import HTTPStatus
 
 import aws_cdk as cdk
 from aws_cdk import aws_apigateway as apigw
+from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct
@@ -63,7 +64,7 @@ def problem_template(status: int) -> str:
 
 
 class Api(Construct):
-    def __init__(self, scope: Construct, construct_id: str, *, config: StageConfig) -> None:
+    def __init__(self, scope: Construct, construct_id: str, *, config: StageConfig, key: kms.IKey) -> None:
         super().__init__(scope, construct_id)
         self.config = config
         access_logs = logs.LogGroup(
@@ -71,6 +72,7 @@ class Api(Construct):
             "AccessLogs",
             retention=config.log_retention,
             removal_policy=config.removal_policy,
+            encryption_key=key,
         )
         self.rest_api = apigw.RestApi(
             self,

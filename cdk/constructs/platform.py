@@ -92,7 +92,7 @@ class Platform(Construct):
         )
 
         self.bus = Bus(self, "Bus", config=config, key=self.key)
-        self.api = Api(self, "Api", config=config)
+        self.api = Api(self, "Api", config=config, key=self.key)
         self._code: dict[str, lambda_.Code] = {}
 
     @property

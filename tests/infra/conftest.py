@@ -24,11 +24,11 @@ class Synth:
         return {k: v for k, v in self.template["Resources"].items() if v["Type"] == resource_type}
 
 
-def synthesize(outdir: Path, stage: str) -> Synth:
+def synthesize(outdir: Path, stage: str, extra_context: dict[str, Any] | None = None) -> Synth:
     from cdk.app import build_app
 
     defaults = json.loads((ROOT / "cdk.json").read_text())["context"]
-    app = cdk.App(outdir=str(outdir), context={**defaults, "stage": stage})
+    app = cdk.App(outdir=str(outdir), context={**defaults, "stage": stage, **(extra_context or {})})
     build_app(app)
     app.synth()
     return Synth(outdir, stage)
