@@ -14,7 +14,8 @@ VENV_STAMP := $(VENV)/.stamp
 CDK_SOURCES := app.py cdk.json $(shell find cdk functions layers/commerce -name '*.py' -not -path '*/__pycache__/*' 2>/dev/null)
 LOCAL_TEMPLATE := .local/cdk.out/Commerce-dev.template.json
 
-.PHONY: help venv layer synth synth-local test test-unit test-integration test-infra test-e2e lint format dev invoke clean
+
+.PHONY: redrive help venv layer synth synth-local test test-unit test-integration test-infra test-e2e lint format dev invoke clean
 
 help:
 	@echo "make dev      run the whole system locally (API on :$(PORT), AWS stand-in on :$(AWS_PORT))"
@@ -78,6 +79,11 @@ dev: $(LAYER_STAMP) synth-local
 invoke: $(LAYER_STAMP) synth-local
 	@test -n "$(FN)" || { echo "usage: make invoke FN=<function> [EVENT=events/<file>.json]"; exit 2; }
 	$(PY) -m local invoke $(FN) --template $(LOCAL_TEMPLATE) $(if $(EVENT),-e $(EVENT))
+
+# Move dead-letter messages back to their source queue (QUEUE=name or URL; TO=, MAX= optional).
+# Locally it targets the running local stack; with AWS credentials, the deployed stack.
+redrive: $(VENV_STAMP)
+	$(PY) -m tools.redrive $(QUEUE) $(if $(TO),--to $(TO)) $(if $(MAX),--max $(MAX)) $(if $(wildcard .local/outputs.json),--outputs .local/outputs.json)
 
 clean:
 	rm -rf cdk.out .local $(LAYER_DIR) .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""Operator tools: create the first admin, redrive dead-letter queues, generate docs."""
