@@ -1,0 +1,109 @@
+"""Catalog (and inventory's stock): the product table, its outbox relay, the cursor secret and the
+four product routes. Public reads, admin writes.
+
+Catalog and inventory are one bounded context sharing this table: the inventory consumers (issue 6)
+reserve and release stock with conditional updates on the product item's `stock` attribute. The
+orders service gets read-only `BatchGetItem` here to price an order (see docs/decisions.md).
+"""
+
+from __future__ import annotations
+
+from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_secretsmanager as secretsmanager
+from constructs import Construct
+
+from cdk.constructs.function import ServiceFunction
+from cdk.constructs.outbox_relay import OutboxRelay
+from cdk.constructs.platform import Platform
+from cdk.constructs.table import Index, ServiceTable
+from cdk.nag import acknowledge
+
+READ_KMS = ("kms:Decrypt",)
+WRITE_KMS = ("kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey")
+ROTATION_REASON = (
+    "An HMAC key that only signs pagination cursors: rotating it would only invalidate cursors "
+    "already handed out; it protects no data and no credential."
+)
+
+
+def grant_table(
+    function: lambda_.IFunction,
+    table: dynamodb.ITable,
+    actions: tuple[str, ...],
+    *,
+    key_actions: tuple[str, ...],
+    index: str | None = None,
+) -> None:
+    """Exactly `actions` on `table` (and one of its indexes), plus the KMS actions on its key."""
+    resources = [table.table_arn]
+    if index:
+        resources.append(f"{table.table_arn}/index/{index}")
+    function.add_to_role_policy(iam.PolicyStatement(actions=list(actions), resources=resources))
+    if table.encryption_key is not None:
+        table.encryption_key.grant(function, *key_actions)
+
+
+def cursor_secret(scope: Construct, construct_id: str, *, platform: Platform) -> secretsmanager.Secret:
+    """A generated HMAC key for this service's pagination cursors (never in an env var)."""
+    secret = secretsmanager.Secret(
+        scope,
+        construct_id,
+        description="HMAC key for tamper-evident pagination cursors",
+        encryption_key=platform.key,
+        generate_secret_string=secretsmanager.SecretStringGenerator(
+            password_length=64, exclude_punctuation=True, include_space=False
+        ),
+        removal_policy=platform.config.removal_policy,
+    )
+    acknowledge(secret, [("AwsSolutions::AwsSolutions-SMG4", ROTATION_REASON)])
+    return secret
+
+
+class CatalogService(Construct):
+    def __init__(self, scope: Construct, construct_id: str, *, platform: Platform) -> None:
+        super().__init__(scope, construct_id)
+        self.data = ServiceTable(
+            self, "Products", platform=platform, indexes=(Index("gsi1", "gsi1pk", "gsi1sk"),)
+        )
+        self.table = self.data.table
+        self.relay = OutboxRelay(self, "Outbox", platform=platform, table=self.table)
+        self.cursor_secret = cursor_secret(self, "CursorSecret", platform=platform)
+        environment = {"TABLE_NAME": self.table.table_name}
+
+        def function(construct_id: str, handler: str, description: str) -> lambda_.Function:
+            return ServiceFunction(
+                self,
+                construct_id,
+                platform=platform,
+                service="catalog",
+                handler=f"{handler}.lambda_handler",
+                description=description,
+                environment=environment,
+            ).function
+
+        self.list_products = function("ListProducts", "list_products", "GET /products")
+        self.list_products.add_environment("CURSOR_SECRET_ARN", self.cursor_secret.secret_arn)
+        self.cursor_secret.grant_read(self.list_products)
+        grant_table(self.list_products, self.table, ("dynamodb:Query",), key_actions=READ_KMS, index="gsi1")
+        platform.api.add_route("GET", "/products", self.list_products, authenticated=False)
+
+        self.get_product = function("GetProduct", "get_product", "GET /products/{productId}")
+        grant_table(self.get_product, self.table, ("dynamodb:GetItem",), key_actions=READ_KMS)
+        platform.api.add_route("GET", "/products/{productId}", self.get_product, authenticated=False)
+
+        self.create_product = function("CreateProduct", "create_product", "POST /products (admin)")
+        grant_table(self.create_product, self.table, ("dynamodb:PutItem",), key_actions=WRITE_KMS)
+        platform.api.add_route("POST", "/products", self.create_product, authenticated=True)
+
+        self.update_product = function(
+            "UpdateProduct", "update_product", "PATCH /products/{productId} (admin)"
+        )
+        grant_table(
+            self.update_product,
+            self.table,
+            ("dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:PutItem"),
+            key_actions=WRITE_KMS,
+        )
+        platform.api.add_route("PATCH", "/products/{productId}", self.update_product, authenticated=True)

@@ -1,0 +1,37 @@
+"""POST /products (admin) — add a product; ProductCreated is recorded in the same transaction."""
+
+# No `from __future__ import annotations`: Powertools reads the route's signature at runtime.
+from typing import Any
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from catalog.models import BEARER, NewProduct, Product, json_response_doc, problem_responses
+from catalog.service import create_product as add_product
+from commerce.api import correlation_id, json_response, make_resolver, require_admin
+from commerce.observability import logger, metrics, tracer
+
+app = make_resolver()
+
+
+@app.post(
+    "/products",
+    summary="Create a product (admin)",
+    tags=["catalog"],
+    security=BEARER,
+    responses={201: json_response_doc("The new product", Product), **problem_responses(400, 401, 403, 422)},
+)
+@tracer.capture_method
+def create_product(body: NewProduct) -> Response[Any]:
+    require_admin(app)
+    product = add_product(body.model_dump(), correlation_id=correlation_id(app))
+    metrics.add_metric(name="ProductsCreated", unit=MetricUnit.Count, value=1)
+    return json_response(201, product, headers={"Location": f"/products/{product['productId']}"})
+
+
+@logger.inject_lambda_context(correlation_id_path="requestContext.requestId")
+@tracer.capture_lambda_handler
+@metrics.log_metrics(capture_cold_start_metric=True)
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return app.resolve(event, context)

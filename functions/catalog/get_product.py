@@ -1,0 +1,38 @@
+"""GET /products/{productId} — one product, public and cacheable (one GetItem)."""
+
+# No `from __future__ import annotations`: Powertools reads the route's signature at runtime.
+from typing import Annotated, Any
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.openapi.params import Path
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from catalog.caching import cacheable_response
+from catalog.models import Product, json_response_doc, problem_responses
+from catalog.service import get_product as find_product
+from commerce.api import make_resolver
+from commerce.observability import logger, metrics, tracer
+
+app = make_resolver()
+
+
+@app.get(
+    "/products/<productId>",
+    summary="Get a product",
+    tags=["catalog"],
+    responses={
+        200: json_response_doc("The product (ETag, Cache-Control: public, max-age=30)", Product),
+        304: {"description": "Not modified (If-None-Match matched the ETag)"},
+        **problem_responses(404, 422),
+    },
+)
+@tracer.capture_method
+def get_product(productId: Annotated[str, Path(min_length=1, max_length=128)]) -> Response[Any]:
+    return cacheable_response(app, find_product(productId))
+
+
+@logger.inject_lambda_context(correlation_id_path="requestContext.requestId")
+@tracer.capture_lambda_handler
+@metrics.log_metrics(capture_cold_start_metric=True)
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return app.resolve(event, context)

@@ -1,0 +1,43 @@
+"""GET /products — the public product list, oldest first, one page at a time (Query on gsi1)."""
+
+# No `from __future__ import annotations`: Powertools reads the route's signature at runtime.
+from typing import Annotated, Any
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.openapi.params import Query
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from catalog.caching import cacheable_response
+from catalog.models import ProductPage, json_response_doc, problem_responses
+from catalog.service import list_products as list_products_page
+from commerce.api import make_resolver
+from commerce.observability import logger, metrics, tracer
+
+app = make_resolver()
+
+
+@app.get(
+    "/products",
+    summary="List products",
+    tags=["catalog"],
+    responses={
+        200: json_response_doc("A page of products (ETag, Cache-Control: public, max-age=30)", ProductPage),
+        304: {"description": "Not modified (If-None-Match matched the ETag)"},
+        **problem_responses(400, 422),
+    },
+)
+@tracer.capture_method
+def list_products(
+    limit: Annotated[int, Query(ge=1, le=100, description="Page size")] = 20,
+    cursor: Annotated[
+        str | None, Query(max_length=2048, description="nextCursor of the previous page")
+    ] = None,
+) -> Response[Any]:
+    return cacheable_response(app, list_products_page(limit, cursor))
+
+
+@logger.inject_lambda_context(correlation_id_path="requestContext.requestId")
+@tracer.capture_lambda_handler
+@metrics.log_metrics(capture_cold_start_metric=True)
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return app.resolve(event, context)

@@ -1,0 +1,104 @@
+"""Pydantic models of the catalog's HTTP API: the request bodies and the product representation."""
+
+from __future__ import annotations
+
+from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
+from pydantic import BaseModel, ConfigDict, Field
+
+from commerce.events import Money
+
+MAX_AMOUNT = 1_000_000_000
+MAX_STOCK = 1_000_000
+
+
+class Price(Money):
+    """A price in minor units (e.g. cents) of an ISO 4217 currency."""
+
+    amount: int = Field(ge=0, le=MAX_AMOUNT, strict=True, description="Minor units (e.g. cents)")
+    currency: str = Field(pattern=r"^[A-Z]{3}$", description="ISO 4217 code, upper case")
+
+
+class NewProduct(BaseModel):
+    """POST /products body."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=200)
+    description: str = Field(default="", max_length=2000)
+    price: Price
+    stock: int = Field(ge=0, le=MAX_STOCK, strict=True)
+
+
+class ProductChanges(BaseModel):
+    """PATCH /products/{productId} body: any subset of the fields."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    description: str | None = Field(default=None, max_length=2000)
+    price: Price | None = None
+    stock: int | None = Field(default=None, ge=0, le=MAX_STOCK, strict=True)
+
+
+class Product(BaseModel):
+    """A product as the API shows it."""
+
+    productId: str
+    name: str
+    description: str
+    price: Price
+    stock: int
+    createdAt: str
+    updatedAt: str
+
+
+class ProductPage(BaseModel):
+    """GET /products: one page of products, oldest first; `nextCursor` is null on the last page."""
+
+    items: list[Product]
+    nextCursor: str | None = None
+
+
+class ValidationIssue(BaseModel):
+    loc: list[str]
+    msg: str
+
+
+class ProblemDetails(BaseModel):
+    """RFC 9457 problem details (`application/problem+json`)."""
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    errors: list[ValidationIssue] | None = None
+
+
+_PROBLEM_DESCRIPTIONS = {
+    400: "Malformed JSON or an invalid cursor",
+    401: "Missing, invalid or expired token",
+    403: "Authenticated but not an admin",
+    404: "No such product",
+    409: "Concurrent change",
+    413: "Body over 64 KiB",
+    415: "Body is not JSON",
+    422: "Validation error",
+}
+
+
+def problem_responses(*statuses: int) -> dict[int, OpenAPIResponse]:
+    """OpenAPI `responses` entries for the problem+json errors a route can answer with."""
+    return {
+        status: {
+            "description": _PROBLEM_DESCRIPTIONS[status],
+            "content": {"application/problem+json": {"model": ProblemDetails}},
+        }
+        for status in statuses
+    }
+
+
+def json_response_doc(description: str, model: type[BaseModel]) -> OpenAPIResponse:
+    return {"description": description, "content": {"application/json": {"model": model}}}
+
+
+BEARER: list[dict[str, list[str]]] = [{"bearerAuth": []}]

@@ -1,0 +1,152 @@
+"""The catalog table adapter (DynamoDB, low-level client). No business rules here.
+
+Product item: pk `PRODUCT#<productId>`, sk `PRODUCT`, the product's fields (`price` a map of
+{amount, currency}; `stock` a top-level number that the inventory consumers update in place with
+conditional `stock >= :q` writes and `ADD version :one`), `version`, and the listing index keys
+gsi1pk `PRODUCT` / gsi1sk `<createdAt>#<productId>`.
+"""
+
+from __future__ import annotations
+
+import os
+from decimal import Decimal
+from typing import Any
+
+from pydantic import BaseModel
+
+from commerce.aws import client
+from commerce.outbox import from_attribute_values, outbox_put, to_attribute_values
+
+PRODUCT_SK = "PRODUCT"
+LIST_PARTITION = "PRODUCT"
+LIST_INDEX = "gsi1"
+KEY_ATTRIBUTES = ("pk", "sk", "gsi1pk", "gsi1sk")
+
+
+class VersionConflict(Exception):
+    """The product changed (or vanished) between our read and our write."""
+
+
+def product_key(product_id: str) -> dict[str, Any]:
+    return {"pk": {"S": f"PRODUCT#{product_id}"}, "sk": {"S": PRODUCT_SK}}
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _product(item: dict[str, Any]) -> dict[str, Any]:
+    record = _plain(from_attribute_values(item))
+    product = {
+        "productId": record["productId"],
+        "name": record["name"],
+        "description": record.get("description", ""),
+        "price": record["price"],
+        "stock": record["stock"],
+        "createdAt": record["createdAt"],
+        "updatedAt": record["updatedAt"],
+    }
+    return {"product": product, "version": record.get("version", 1)}
+
+
+class CatalogStore:
+    def __init__(self, table_name: str | None = None) -> None:
+        self.table_name = table_name or os.environ["TABLE_NAME"]
+
+    def get(self, product_id: str) -> tuple[dict[str, Any], int] | None:
+        """(product, version) or None. One GetItem."""
+        item = client("dynamodb").get_item(TableName=self.table_name, Key=product_key(product_id)).get("Item")
+        if not item:
+            return None
+        found = _product(item)
+        return found["product"], found["version"]
+
+    def page(
+        self, limit: int, start_key: dict[str, Any] | None
+    ) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
+        """Up to `limit` products oldest first, and the key to continue after (None at the end).
+
+        One Query on gsi1 for `limit + 1` items: the extra one only tells whether more exist,
+        so the last page never comes with a cursor to an empty page."""
+        kwargs: dict[str, Any] = {
+            "TableName": self.table_name,
+            "IndexName": LIST_INDEX,
+            "KeyConditionExpression": "gsi1pk = :p",
+            "ExpressionAttributeValues": {":p": {"S": LIST_PARTITION}},
+            "ScanIndexForward": True,
+            "Limit": limit + 1,
+        }
+        if start_key:
+            kwargs["ExclusiveStartKey"] = start_key
+        items = client("dynamodb").query(**kwargs).get("Items", [])
+        page, more = items[:limit], len(items) > limit
+        last_key = {name: page[-1][name] for name in KEY_ATTRIBUTES} if more and page else None
+        return [_product(item)["product"] for item in page], last_key
+
+    def create(self, product: dict[str, Any], event: BaseModel, *, correlation_id: str) -> None:
+        """Put the new product and its ProductCreated outbox entry in one transaction."""
+        item = {
+            "pk": f"PRODUCT#{product['productId']}",
+            "sk": PRODUCT_SK,
+            "entity": "Product",
+            **product,
+            "version": 1,
+            "gsi1pk": LIST_PARTITION,
+            "gsi1sk": f"{product['createdAt']}#{product['productId']}",
+        }
+        client("dynamodb").transact_write_items(
+            TransactItems=[
+                {
+                    "Put": {
+                        "TableName": self.table_name,
+                        "Item": to_attribute_values(item),
+                        "ConditionExpression": "attribute_not_exists(pk)",
+                    }
+                },
+                outbox_put(self.table_name, "ProductCreated", event, correlation_id=correlation_id),
+            ]
+        )
+
+    def update(
+        self,
+        product: dict[str, Any],
+        changed: tuple[str, ...],
+        *,
+        expected_version: int,
+        event: BaseModel,
+        correlation_id: str,
+    ) -> int:
+        """Set only the `changed` fields (+ updatedAt) if the version is still `expected_version`,
+        with the ProductUpdated outbox entry, in one transaction. Returns the new version."""
+        names = {f"#{field}": field for field in (*changed, "updatedAt")}
+        values = {
+            f":{field}": to_attribute_values({"v": product[field]})["v"] for field in (*changed, "updatedAt")
+        }
+        assignments = [f"#{field} = :{field}" for field in (*changed, "updatedAt")]
+        values[":expected"] = {"N": str(expected_version)}
+        values[":next"] = {"N": str(expected_version + 1)}
+        try:
+            client("dynamodb").transact_write_items(
+                TransactItems=[
+                    {
+                        "Update": {
+                            "TableName": self.table_name,
+                            "Key": product_key(product["productId"]),
+                            "UpdateExpression": "SET " + ", ".join([*assignments, "version = :next"]),
+                            "ConditionExpression": "attribute_exists(pk) AND version = :expected",
+                            "ExpressionAttributeNames": names,
+                            "ExpressionAttributeValues": values,
+                        }
+                    },
+                    outbox_put(self.table_name, "ProductUpdated", event, correlation_id=correlation_id),
+                ]
+            )
+        except client("dynamodb").exceptions.TransactionCanceledException as exc:
+            raise VersionConflict() from exc
+        return expected_version + 1

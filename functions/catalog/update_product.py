@@ -1,0 +1,43 @@
+"""PATCH /products/{productId} (admin) — change some fields; ProductUpdated in the same transaction."""
+
+# No `from __future__ import annotations`: Powertools reads the route's signature at runtime.
+from typing import Annotated, Any
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.openapi.params import Path
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from catalog.models import BEARER, Product, ProductChanges, json_response_doc, problem_responses
+from catalog.service import update_product as change_product
+from commerce.api import correlation_id, json_response, make_resolver, require_admin
+from commerce.observability import logger, metrics, tracer
+
+app = make_resolver()
+
+
+@app.patch(
+    "/products/<productId>",
+    summary="Update a product (admin)",
+    tags=["catalog"],
+    security=BEARER,
+    responses={
+        200: json_response_doc("The updated product", Product),
+        **problem_responses(400, 401, 403, 404, 409, 422),
+    },
+)
+@tracer.capture_method
+def update_product(
+    productId: Annotated[str, Path(min_length=1, max_length=128)],
+    body: ProductChanges,
+) -> Response[Any]:
+    require_admin(app)
+    changes = body.model_dump(exclude_none=True)
+    product = change_product(productId, changes, correlation_id=correlation_id(app))
+    return json_response(200, product)
+
+
+@logger.inject_lambda_context(correlation_id_path="requestContext.requestId")
+@tracer.capture_lambda_handler
+@metrics.log_metrics(capture_cold_start_metric=True)
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return app.resolve(event, context)

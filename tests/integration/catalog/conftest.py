@@ -1,0 +1,23 @@
+"""A catalog table (with gsi1) and a cursor secret in moto, and the env the catalog functions read."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from commerce import cursor
+from tests.integration.catalog.helpers import create_cursor_secret
+from tests.integration.conftest import create_service_table
+
+CATALOG_TABLE = "catalog-test"
+
+
+@pytest.fixture
+def catalog_table(aws: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    cursor.reset_cache()
+    table = create_service_table(CATALOG_TABLE, (("gsi1", "gsi1pk", "gsi1sk"),))
+    monkeypatch.setenv("TABLE_NAME", table)
+    monkeypatch.setenv("CURSOR_SECRET_ARN", create_cursor_secret("catalog-cursor"))
+    yield table
+    cursor.reset_cache()
