@@ -13,6 +13,7 @@ from cdk.constructs.cdn import ApiCdn
 from cdk.constructs.monitoring import Monitoring
 from cdk.constructs.platform import Platform
 from cdk.nag import acknowledge_stack_findings
+from cdk.services.identity import IdentityService
 from cdk.services.system import SystemService
 
 
@@ -24,6 +25,7 @@ class CommerceStack(cdk.Stack):
 
         SystemService(self, "System", platform=self.platform)
         # Services, one line each. Identity comes first: it installs the API's authorizer.
+        self.identity = IdentityService(self, "Identity", platform=self.platform)
 
         self.platform.api.finalize()
         Monitoring(self, "Monitoring", platform=self.platform)

@@ -78,7 +78,7 @@ class Monitoring(Construct):
                     alarm_friendly_name=_name(node),
                     is_iterator=True,
                     add_max_iterator_age_alarm={
-                        "Warning": mc.MaxIteratorAgeThreshold(max_age_in_millis=60_000)
+                        "Warning": mc.MaxAgeThreshold(max_age_in_millis=60_000)
                     },
                     add_throttles_count_alarm={"Warning": mc.ErrorCountThreshold(max_error_count=1)},
                     add_fault_count_alarm={"Warning": mc.ErrorCountThreshold(max_error_count=1)},

@@ -1,0 +1,225 @@
+"""Identity context: the auth functions (functions/identity) and the profile functions (functions/users).
+
+Resources: the identity table (credentials, email claims, refresh tokens, families, login
+throttling, outbox) with its outbox relay; the users table (profiles); the ES256 signing key(s) in
+KMS; the SSM parameter saying which key signs and which verify; the symmetric "contact" key that
+encrypts the email carried by `UserRegistered` (only notifications may decrypt it); the API's
+Lambda token authorizer. Every function gets exactly the actions it calls, on these resources only.
+
+Key rotation: append a generation to `SIGNING_KEY_GENERATIONS` and deploy. The newest generation
+becomes `active` (new tokens carry its kid) while older ones stay in `verify`, so tokens they signed
+keep working and JWKS keeps publishing them; after one access-token lifetime (15 min) drop the old
+generation and deploy again. See docs/identity.md.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import aws_cdk as cdk
+from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_ssm as ssm
+from constructs import Construct
+
+from cdk.constructs.function import ServiceFunction
+from cdk.constructs.outbox_relay import OutboxRelay
+from cdk.constructs.platform import Platform
+from cdk.constructs.table import ServiceTable
+
+#: Signing-key generations, oldest first; the last one signs. Append one to rotate.
+SIGNING_KEY_GENERATIONS: tuple[str, ...] = ("1",)
+JWT_AUDIENCE = "commerce-api"
+
+_READ = ("dynamodb:GetItem",)
+
+
+class IdentityService(Construct):
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        platform: Platform,
+        signing_key_generations: Sequence[str] = SIGNING_KEY_GENERATIONS,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        config = platform.config
+        self.platform = platform
+        stack = cdk.Stack.of(self)
+
+        self.identity_table = ServiceTable(self, "IdentityTable", platform=platform).table
+        self.users_table = ServiceTable(self, "UsersTable", platform=platform).table
+        # Both UserRegistered and UserDeleted are recorded in the identity table.
+        OutboxRelay(self, "IdentityOutbox", platform=platform, table=self.identity_table)
+
+        self.signing_keys = [
+            kms.Key(
+                self,
+                f"SigningKey{generation}",
+                description=f"Commerce {config.stage}: ES256 token signing key, generation {generation}",
+                key_spec=kms.KeySpec.ECC_NIST_P256,
+                key_usage=kms.KeyUsage.SIGN_VERIFY,
+                removal_policy=config.removal_policy,
+                pending_window=cdk.Duration.days(30 if config.is_prod else 7),
+            )
+            for generation in signing_key_generations
+        ]
+        self.active_signing_key = self.signing_keys[-1]
+        self.signing_keys_parameter = ssm.StringParameter(
+            self,
+            "SigningKeys",
+            parameter_name=f"/commerce/{config.stage}/identity/signing-keys",
+            description="Which KMS key signs access tokens (active) and which may verify them (verify)",
+            string_value=stack.to_json_string(
+                {"active": self.active_signing_key.key_id, "verify": [k.key_id for k in self.signing_keys]}
+            ),
+        )
+        self.contact_key = kms.Key(
+            self,
+            "ContactKey",
+            description=f"Commerce {config.stage}: encrypts contact data carried by identity events",
+            enable_key_rotation=True,
+            removal_policy=config.removal_policy,
+            pending_window=cdk.Duration.days(30 if config.is_prod else 7),
+        )
+
+        token_env = {
+            "SIGNING_KEYS_PARAMETER": self.signing_keys_parameter.parameter_name,
+            "JWT_ISSUER": f"https://commerce.example/{config.stage}",
+            "JWT_AUDIENCE": JWT_AUDIENCE,
+        }
+        identity_env = {"IDENTITY_TABLE_NAME": self.identity_table.table_name}
+        users_env = {"USERS_TABLE_NAME": self.users_table.table_name}
+        auth_throttle = (config.auth_rate_limit, config.auth_burst_limit)
+
+        # ---- /auth ----------------------------------------------------------------------------
+        register = self._function(
+            "Register",
+            "identity",
+            "register",
+            "POST /auth/register",
+            {**identity_env, **users_env, "CONTACT_KEY_ID": self.contact_key.key_id},
+            memory_size=1024,
+        )
+        self._table_access(register, self.identity_table, ("dynamodb:PutItem",))
+        self._table_access(register, self.users_table, ("dynamodb:PutItem",))
+        self.contact_key.grant(register.role, "kms:Encrypt")
+        platform.api.add_route(
+            "POST", "/auth/register", register.function, authenticated=False, throttle=auth_throttle
+        )
+
+        login = self._function(
+            "Login", "identity", "login", "POST /auth/login", {**identity_env, **token_env}, memory_size=1024
+        )
+        self._table_access(login, self.identity_table, (*_READ, "dynamodb:PutItem", "dynamodb:UpdateItem"))
+        self._signing_access(login)
+        platform.api.add_route(
+            "POST", "/auth/login", login.function, authenticated=False, throttle=auth_throttle
+        )
+
+        refresh = self._function(
+            "Refresh", "identity", "refresh", "POST /auth/refresh", {**identity_env, **token_env}
+        )
+        self._table_access(refresh, self.identity_table, (*_READ, "dynamodb:PutItem", "dynamodb:UpdateItem"))
+        self._signing_access(refresh)
+        platform.api.add_route(
+            "POST", "/auth/refresh", refresh.function, authenticated=False, throttle=auth_throttle
+        )
+
+        logout = self._function("Logout", "identity", "logout", "POST /auth/logout", identity_env)
+        self._table_access(logout, self.identity_table, (*_READ, "dynamodb:UpdateItem"))
+        platform.api.add_route(
+            "POST", "/auth/logout", logout.function, authenticated=False, throttle=auth_throttle
+        )
+
+        jwks = self._function(
+            "Jwks", "identity", "jwks", "GET /.well-known/jwks.json", token_env, memory_size=256
+        )
+        self._verify_access(jwks)
+        platform.api.add_route("GET", "/.well-known/jwks.json", jwks.function, authenticated=False)
+
+        self.authorizer = self._function(
+            "Authorizer",
+            "identity",
+            "authorizer",
+            "API Gateway token authorizer (ES256 JWT)",
+            token_env,
+            memory_size=512,
+        )
+        self._verify_access(self.authorizer)
+        platform.api.use_authorizer(self.authorizer.function)
+
+        # ---- /users -----------------------------------------------------------------------------
+        get_me = self._function("GetMe", "users", "get_me", "GET /users/me", users_env)
+        self._table_access(get_me, self.users_table, _READ)
+        platform.api.add_route("GET", "/users/me", get_me.function, authenticated=True)
+
+        patch_me = self._function("PatchMe", "users", "patch_me", "PATCH /users/me", users_env)
+        self._table_access(patch_me, self.users_table, ("dynamodb:UpdateItem",))
+        platform.api.add_route("PATCH", "/users/me", patch_me.function, authenticated=True)
+
+        delete_me = self._function(
+            "DeleteMe", "users", "delete_me", "DELETE /users/me", {**users_env, **identity_env}
+        )
+        self._table_access(delete_me, self.users_table, (*_READ, "dynamodb:DeleteItem"))
+        self._table_access(
+            delete_me,
+            self.identity_table,
+            (*_READ, "dynamodb:DeleteItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:UpdateItem"),
+        )
+        platform.api.add_route("DELETE", "/users/me", delete_me.function, authenticated=True)
+
+        get_user = self._function("GetUser", "users", "get_user", "GET /users/{userId} (admin)", users_env)
+        self._table_access(get_user, self.users_table, _READ)
+        platform.api.add_route("GET", "/users/{userId}", get_user.function, authenticated=True)
+
+        cdk.CfnOutput(stack, "IdentityTableName", value=self.identity_table.table_name)
+        cdk.CfnOutput(stack, "UsersTableName", value=self.users_table.table_name)
+        cdk.CfnOutput(stack, "ContactKeyId", value=self.contact_key.key_id)
+        cdk.CfnOutput(stack, "SigningKeysParameterName", value=self.signing_keys_parameter.parameter_name)
+
+    # ---- helpers ------------------------------------------------------------------------------
+    def _function(
+        self,
+        construct_id: str,
+        service: str,
+        module: str,
+        description: str,
+        environment: dict[str, str],
+        memory_size: int = 512,
+    ) -> ServiceFunction:
+        return ServiceFunction(
+            self,
+            construct_id,
+            platform=self.platform,
+            service=service,
+            handler=f"{module}.lambda_handler",
+            description=description,
+            environment=environment,
+            memory_size=memory_size,
+        )
+
+    def _table_access(self, fn: ServiceFunction, table: dynamodb.ITable, actions: Sequence[str]) -> None:
+        """Exactly `actions` on `table` (a transaction is authorized per item action), plus the
+        table key's data-key use that those actions imply."""
+        fn.role.add_to_principal_policy(
+            iam.PolicyStatement(actions=sorted(actions), resources=[table.table_arn])
+        )
+        writes = any(
+            not action.startswith("dynamodb:Get") and action != "dynamodb:Query" for action in actions
+        )
+        key_actions = ["kms:Decrypt", "kms:DescribeKey"] + (
+            ["kms:Encrypt", "kms:GenerateDataKey"] if writes else []
+        )
+        self.platform.key.grant(fn.role, *key_actions)
+
+    def _signing_access(self, fn: ServiceFunction) -> None:
+        self.active_signing_key.grant(fn.role, "kms:Sign")
+        self.signing_keys_parameter.grant_read(fn.role)
+
+    def _verify_access(self, fn: ServiceFunction) -> None:
+        for key in self.signing_keys:
+            key.grant(fn.role, "kms:GetPublicKey")
+        self.signing_keys_parameter.grant_read(fn.role)

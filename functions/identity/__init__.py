@@ -1,0 +1,1 @@
+"""Identity: registration, login, refresh-token rotation, logout, JWKS and the API authorizer."""

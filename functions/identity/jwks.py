@@ -1,0 +1,29 @@
+"""GET /.well-known/jwks.json — the public keys of every key that may have signed a live token."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from commerce.api import json_response, make_resolver
+from commerce.observability import logger, metrics, tracer
+from identity.keys import verification_keys
+from identity.tokens import public_jwk
+
+app = make_resolver()
+
+
+@app.get("/.well-known/jwks.json")
+@tracer.capture_method
+def jwks() -> Response[str]:
+    keys = [public_jwk(key, kid) for kid, key in sorted(verification_keys().items())]
+    return json_response(200, {"keys": keys}, headers={"Cache-Control": "public, max-age=300"})
+
+
+@logger.inject_lambda_context(correlation_id_path="requestContext.requestId")
+@tracer.capture_lambda_handler
+@metrics.log_metrics(capture_cold_start_metric=True)
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return app.resolve(event, context)

@@ -1,0 +1,140 @@
+"""KMS and SSM adapter: which keys sign and verify, KMS `Sign`, public keys, contact encryption.
+
+The SSM parameter named by `SIGNING_KEYS_PARAMETER` holds `{"active": <key>, "verify": [<key>, ...]}`
+(key ids or ARNs). `active` signs new tokens; every key in `verify` (plus `active`) may have signed a
+live token, so the authorizer accepts it and JWKS publishes it. The parameter is cached for
+5 minutes and public keys for the life of the process; a `kid` that is not in the cached set
+triggers at most one forced re-read per minute (never one per request).
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import time
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+from commerce.aws import client
+
+PARAMETER_MAX_AGE_SECONDS = 300
+FORCED_REFRESH_INTERVAL_SECONDS = 60
+
+_public_keys: dict[str, Any] = {}
+_last_forced_refresh = [0.0]
+
+
+class UnknownKey(Exception):
+    pass
+
+
+def kid_of(key_ref: str) -> str:
+    """The `kid` of a key: its KMS key id (an ARN `...:key/<id>` is reduced to `<id>`)."""
+    return key_ref.rsplit("/", 1)[-1]
+
+
+@dataclass(frozen=True)
+class SigningKeys:
+    active: str
+    verify: tuple[str, ...]
+
+    @property
+    def by_kid(self) -> dict[str, str]:
+        refs = {kid_of(ref): ref for ref in self.verify}
+        refs.setdefault(kid_of(self.active), self.active)
+        return refs
+
+
+@cache
+def _ssm_provider() -> Any:
+    from aws_lambda_powertools.utilities.parameters import SSMProvider
+
+    return SSMProvider(boto3_client=client("ssm"))
+
+
+def signing_keys(*, force: bool = False) -> SigningKeys:
+    raw = _ssm_provider().get(
+        os.environ["SIGNING_KEYS_PARAMETER"],
+        transform="json",
+        max_age=PARAMETER_MAX_AGE_SECONDS,
+        force_fetch=force,
+    )
+    verify = raw.get("verify") or []
+    if isinstance(verify, str):
+        verify = [verify]
+    return SigningKeys(active=str(raw["active"]), verify=tuple(str(ref) for ref in verify))
+
+
+def kms_sign(key_ref: str, message: bytes) -> bytes:
+    """A DER ECDSA P-256/SHA-256 signature of `message` (the JWS signing input, < 4 KiB)."""
+    response = client("kms").sign(
+        KeyId=key_ref, Message=message, MessageType="RAW", SigningAlgorithm="ECDSA_SHA_256"
+    )
+    return bytes(response["Signature"])
+
+
+def _load_public_key(key_ref: str) -> Any:
+    from cryptography.hazmat.primitives.serialization import load_der_public_key
+
+    der = client("kms").get_public_key(KeyId=key_ref)["PublicKey"]
+    return load_der_public_key(bytes(der))
+
+
+def public_key(kid: str) -> Any:
+    """The public key for `kid` if that key may verify tokens now; `UnknownKey` otherwise."""
+    refs = signing_keys().by_kid
+    if kid not in refs and time.monotonic() - _last_forced_refresh[0] > FORCED_REFRESH_INTERVAL_SECONDS:
+        _last_forced_refresh[0] = time.monotonic()
+        refs = signing_keys(force=True).by_kid
+    if kid not in refs:
+        raise UnknownKey(kid)
+    if kid not in _public_keys:
+        _public_keys[kid] = _load_public_key(refs[kid])
+    return _public_keys[kid]
+
+
+def verification_keys() -> dict[str, Any]:
+    """kid → public key for every key that may have signed a live token."""
+    return {kid: public_key(kid) for kid in signing_keys().by_kid}
+
+
+def encrypt_contact(email: str, user_id: str) -> str:
+    """The email encrypted under the contact key, bound to the user id (base64)."""
+    blob = client("kms").encrypt(
+        KeyId=os.environ["CONTACT_KEY_ID"],
+        Plaintext=email.encode("utf-8"),
+        EncryptionContext={"userId": user_id},
+    )["CiphertextBlob"]
+    return base64.b64encode(bytes(blob)).decode("ascii")
+
+
+def reset_caches() -> None:
+    """Forget every cached key and parameter (tests; a new process starts this way)."""
+    _public_keys.clear()
+    _last_forced_refresh[0] = 0.0
+    _ssm_provider.cache_clear()
+
+
+# ---- access tokens signed by the active key -------------------------------------------------
+
+
+def token_settings() -> Any:
+    from identity.tokens import TokenSettings
+
+    return TokenSettings(issuer=os.environ["JWT_ISSUER"], audience=os.environ["JWT_AUDIENCE"])
+
+
+class KmsAccessTokenIssuer:
+    """Issues ES256 access tokens signed by the currently active KMS key (`kid` = its key id)."""
+
+    def __init__(self, settings: Any | None = None) -> None:
+        self.settings = settings or token_settings()
+        self.ttl_seconds: int = self.settings.ttl_seconds
+
+    def __call__(self, user_id: str, roles: Any, now: int) -> str:
+        from identity import tokens
+
+        active = signing_keys().active
+        claims = tokens.access_claims(user_id, roles, self.settings, now)
+        return tokens.encode(claims, kid_of(active), lambda message: kms_sign(active, message))

@@ -1,0 +1,58 @@
+"""Request and response bodies of the /auth routes (pydantic; unknown fields are rejected)."""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+MIN_PASSWORD_LENGTH = 10
+MAX_PASSWORD_LENGTH = 1024  # bounds the work one request can cause
+MAX_EMAIL_LENGTH = 254
+
+# A deliberately plain check (email-validator is not a dependency): one "@", a non-empty local part
+# of at most 64 characters, a dotted domain, no blanks or control characters.
+_EMAIL = re.compile(
+    r"^[^@\s]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$"
+)
+
+
+def _email(value: str) -> str:
+    value = value.strip()
+    if len(value) > MAX_EMAIL_LENGTH or not _EMAIL.match(value) or not value.isprintable():
+        raise ValueError("must be a valid email address")
+    return value
+
+
+def _name(value: str) -> str:
+    value = value.strip()
+    if not 1 <= len(value) <= 100 or not value.isprintable():
+        raise ValueError("must be 1 to 100 printable characters")
+    return value
+
+
+Email = Annotated[str, AfterValidator(_email)]
+Name = Annotated[str, AfterValidator(_name)]
+
+
+class RegisterRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    email: Email
+    password: str = Field(min_length=MIN_PASSWORD_LENGTH, max_length=MAX_PASSWORD_LENGTH)
+    name: Name
+
+
+class LoginRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    # Not validated as an email: an unknown or odd address must get the same 401 as a wrong password.
+    email: str = Field(min_length=1, max_length=MAX_EMAIL_LENGTH)
+    password: str = Field(min_length=1, max_length=MAX_PASSWORD_LENGTH)
+
+
+class RefreshRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    refreshToken: str = Field(min_length=1, max_length=512)

@@ -1,0 +1,284 @@
+"""DynamoDB adapter of the identity table (and the profile written at registration).
+
+Key layout: `commerce.identity_keys`. Registration is one `TransactWriteItems` over both tables:
+credential, case-insensitive email claim (`attribute_not_exists`), profile and the `UserRegistered`
+outbox entry. Refresh-token rotation is one transaction too, so a token is used at most once.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from commerce.aws import client
+from commerce.events import UserRegistered
+from commerce.identity_keys import (
+    credential_key,
+    email_claim_key,
+    family_index_key,
+    family_key,
+    login_failures_key,
+    profile_key,
+    refresh_token_key,
+)
+from commerce.outbox import from_attribute_values, outbox_put, to_attribute_values
+from identity.domain import Credential, EmailTaken, NewAccount, RefreshRecord, RotationRefused
+
+
+def _cancellation_codes(error: Any) -> list[str]:
+    reasons = error.response.get("CancellationReasons") or []
+    return [str(reason.get("Code") or "None") for reason in reasons]
+
+
+@dataclass
+class DynamoIdentityStore:
+    table: str
+    users_table: str = ""
+
+    @classmethod
+    def from_env(cls) -> DynamoIdentityStore:
+        return cls(
+            table=os.environ["IDENTITY_TABLE_NAME"], users_table=os.environ.get("USERS_TABLE_NAME", "")
+        )
+
+    # -- accounts ---------------------------------------------------------------------------
+    def create_account(self, account: NewAccount, correlation_id: str) -> None:
+        from botocore.exceptions import ClientError
+
+        roles = list(account.roles)
+        credential = {
+            **credential_key(account.user_id),
+            "entity": "Credential",
+            "userId": account.user_id,
+            "email": account.email,
+            "passwordHash": account.password_hash,
+            "roles": roles,
+            "createdAt": account.created_at,
+        }
+        claim = {**email_claim_key(account.email), "entity": "EmailClaim", "userId": account.user_id}
+        profile = {
+            **profile_key(account.user_id),
+            "entity": "Profile",
+            "userId": account.user_id,
+            "email": account.email,
+            "name": account.name,
+            "roles": roles,
+            "createdAt": account.created_at,
+            "updatedAt": account.created_at,
+        }
+        event = UserRegistered(userId=account.user_id, roles=roles, contact=account.contact)
+        items = [
+            self._put(self.table, credential),
+            self._put(self.table, claim),
+            self._put(self.users_table, profile),
+            outbox_put(self.table, "UserRegistered", event, correlation_id=correlation_id),
+        ]
+        try:
+            client("dynamodb").transact_write_items(TransactItems=items)
+        except ClientError as error:
+            codes = _cancellation_codes(error)
+            if len(codes) > 1 and codes[1] == "ConditionalCheckFailed":
+                raise EmailTaken() from None
+            raise
+
+    @staticmethod
+    def _put(table: str, item: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "Put": {
+                "TableName": table,
+                "Item": to_attribute_values(item),
+                "ConditionExpression": "attribute_not_exists(pk)",
+            }
+        }
+
+    def _get(self, table: str, key: dict[str, str]) -> dict[str, Any] | None:
+        response = client("dynamodb").get_item(
+            TableName=table, Key=to_attribute_values(key), ConsistentRead=True
+        )
+        item = response.get("Item")
+        return from_attribute_values(item) if item else None
+
+    def credential(self, user_id: str) -> Credential | None:
+        item = self._get(self.table, credential_key(user_id))
+        if item is None:
+            return None
+        return Credential(
+            user_id=str(item["userId"]),
+            email=str(item["email"]),
+            password_hash=str(item["passwordHash"]),
+            roles=tuple(str(role) for role in item.get("roles", [])),
+        )
+
+    def credential_by_email(self, email: str) -> Credential | None:
+        claim = self._get(self.table, email_claim_key(email))
+        return self.credential(str(claim["userId"])) if claim else None
+
+    def add_roles(self, user_id: str, roles: Sequence[str]) -> None:
+        """Grant roles on the credential (what tokens carry) and the profile (what users see)."""
+        current = self.credential(user_id)
+        if current is None:
+            raise LookupError("no such user")
+        merged = sorted(set(current.roles) | set(roles))
+        values = to_attribute_values({":roles": merged, ":now": _iso_now()})
+        client("dynamodb").transact_write_items(
+            TransactItems=[
+                {
+                    "Update": {
+                        "TableName": self.table,
+                        "Key": to_attribute_values(credential_key(user_id)),
+                        "UpdateExpression": "SET #roles = :roles",
+                        "ConditionExpression": "attribute_exists(pk)",
+                        "ExpressionAttributeNames": {"#roles": "roles"},
+                        "ExpressionAttributeValues": {":roles": values[":roles"]},
+                    }
+                },
+                {
+                    "Update": {
+                        "TableName": self.users_table,
+                        "Key": to_attribute_values(profile_key(user_id)),
+                        "UpdateExpression": "SET #roles = :roles, updatedAt = :now",
+                        "ConditionExpression": "attribute_exists(pk)",
+                        "ExpressionAttributeNames": {"#roles": "roles"},
+                        "ExpressionAttributeValues": values,
+                    }
+                },
+            ]
+        )
+
+    # -- login throttling -------------------------------------------------------------------
+    def login_failures(self, email_hash: str, window_start: int) -> int:
+        item = self._get(self.table, login_failures_key(email_hash, window_start))
+        return int(item.get("count", 0)) if item else 0
+
+    def record_login_failure(self, email_hash: str, window_start: int, expires_at: int) -> None:
+        client("dynamodb").update_item(
+            TableName=self.table,
+            Key=to_attribute_values(login_failures_key(email_hash, window_start)),
+            UpdateExpression="ADD #count :one SET expiresAt = :expires, entity = :entity",
+            ExpressionAttributeNames={"#count": "count"},
+            ExpressionAttributeValues=to_attribute_values(
+                {":one": 1, ":expires": expires_at, ":entity": "LoginFailures"}
+            ),
+        )
+
+    # -- refresh-token families -------------------------------------------------------------
+    def start_family(self, user_id: str, family_id: str, token_hash: str, expires_at: int) -> None:
+        family = {
+            **family_key(family_id),
+            "entity": "TokenFamily",
+            "userId": user_id,
+            "status": "active",
+            "expiresAt": expires_at,
+        }
+        index = {
+            **family_index_key(user_id, family_id),
+            "entity": "UserFamily",
+            "familyId": family_id,
+            "expiresAt": expires_at,
+        }
+        token = self._token_item(token_hash, user_id, family_id, expires_at)
+        client("dynamodb").transact_write_items(
+            TransactItems=[
+                self._put(self.table, family),
+                self._put(self.table, index),
+                self._put(self.table, token),
+            ]
+        )
+
+    @staticmethod
+    def _token_item(token_hash: str, user_id: str, family_id: str, expires_at: int) -> dict[str, Any]:
+        return {
+            **refresh_token_key(token_hash),
+            "entity": "RefreshToken",
+            "userId": user_id,
+            "familyId": family_id,
+            "status": "active",
+            "expiresAt": expires_at,
+        }
+
+    def refresh_record(self, token_hash: str) -> RefreshRecord | None:
+        item = self._get(self.table, refresh_token_key(token_hash))
+        if item is None:
+            return None
+        return RefreshRecord(
+            user_id=str(item["userId"]),
+            family_id=str(item["familyId"]),
+            status=str(item["status"]),
+            expires_at=int(item["expiresAt"]),
+        )
+
+    def rotate(self, old_hash: str, record: RefreshRecord, new_hash: str, expires_at: int, now: int) -> None:
+        """Mark the old token used, keep the family alive and add the new token — all or nothing."""
+        from botocore.exceptions import ClientError
+
+        values = to_attribute_values(
+            {":active": "active", ":used": "used", ":now": now, ":expires": expires_at}
+        )
+        items = [
+            {
+                "Update": {
+                    "TableName": self.table,
+                    "Key": to_attribute_values(refresh_token_key(old_hash)),
+                    "UpdateExpression": "SET #status = :used, usedAt = :now",
+                    "ConditionExpression": "#status = :active AND expiresAt > :now",
+                    "ExpressionAttributeNames": {"#status": "status"},
+                    "ExpressionAttributeValues": {k: values[k] for k in (":active", ":used", ":now")},
+                }
+            },
+            {
+                "Update": {
+                    "TableName": self.table,
+                    "Key": to_attribute_values(family_key(record.family_id)),
+                    "UpdateExpression": "SET expiresAt = :expires",
+                    "ConditionExpression": "#status = :active",
+                    "ExpressionAttributeNames": {"#status": "status"},
+                    "ExpressionAttributeValues": {k: values[k] for k in (":active", ":expires")},
+                }
+            },
+            {
+                "Update": {
+                    "TableName": self.table,
+                    "Key": to_attribute_values(family_index_key(record.user_id, record.family_id)),
+                    "UpdateExpression": "SET expiresAt = :expires, familyId = :family, entity = :entity",
+                    "ExpressionAttributeValues": {
+                        ":expires": values[":expires"],
+                        **to_attribute_values({":family": record.family_id, ":entity": "UserFamily"}),
+                    },
+                }
+            },
+            self._put(self.table, self._token_item(new_hash, record.user_id, record.family_id, expires_at)),
+        ]
+        try:
+            client("dynamodb").transact_write_items(TransactItems=items)
+        except ClientError as error:
+            codes = _cancellation_codes(error)
+            if not codes:
+                raise
+            if codes[0] == "ConditionalCheckFailed":
+                raise RotationRefused(reused=True) from None
+            if len(codes) > 1 and codes[1] == "ConditionalCheckFailed":
+                raise RotationRefused(reused=False) from None
+            raise
+
+    def revoke_family(self, family_id: str) -> None:
+        from botocore.exceptions import ClientError
+
+        try:
+            client("dynamodb").update_item(
+                TableName=self.table,
+                Key=to_attribute_values(family_key(family_id)),
+                UpdateExpression="SET #status = :revoked",
+                ConditionExpression="attribute_exists(pk)",
+                ExpressionAttributeNames={"#status": "status"},
+                ExpressionAttributeValues=to_attribute_values({":revoked": "revoked"}),
+            )
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
+                raise
+
+
+def _iso_now() -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())

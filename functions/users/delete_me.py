@@ -1,0 +1,34 @@
+"""DELETE /users/me — 204: profile, credentials and email claim removed, every refresh token
+revoked, `UserDeleted` published (through the identity table's outbox)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from commerce.api import correlation_id, current_identity, make_resolver
+from commerce.observability import logger, metrics, tracer
+from users.domain import Profiles
+from users.store import DynamoProfileStore
+
+app = make_resolver()
+
+
+@app.delete("/users/me")
+@tracer.capture_method
+def delete_me() -> Response[str]:
+    caller = current_identity(app)
+    Profiles(DynamoProfileStore.from_env()).delete(caller, correlation_id(app))
+    metrics.add_metric(name="UsersDeleted", unit=MetricUnit.Count, value=1)
+    logger.info("user deleted", extra={"user_id": caller.user_id})
+    return Response(status_code=204, body="")
+
+
+@logger.inject_lambda_context(correlation_id_path="requestContext.requestId")
+@tracer.capture_lambda_handler
+@metrics.log_metrics(capture_cold_start_metric=True)
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return app.resolve(event, context)

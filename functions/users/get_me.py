@@ -1,0 +1,27 @@
+"""GET /users/me — the caller's profile {userId, email, name, phone?, shippingAddress?, roles, createdAt}."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from commerce.api import current_identity, make_resolver
+from commerce.observability import logger, metrics, tracer
+from users.domain import Profiles
+from users.store import DynamoProfileStore
+
+app = make_resolver()
+
+
+@app.get("/users/me")
+@tracer.capture_method
+def get_me() -> dict[str, Any]:
+    return Profiles(DynamoProfileStore.from_env()).mine(current_identity(app))
+
+
+@logger.inject_lambda_context(correlation_id_path="requestContext.requestId")
+@tracer.capture_lambda_handler
+@metrics.log_metrics(capture_cold_start_metric=True)
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return app.resolve(event, context)

@@ -1,0 +1,56 @@
+"""Bodies of the /users routes. PATCH accepts only name, phone and shippingAddress; any other field
+(roles, email, userId, ...) is rejected with 422, so nobody can assign themselves a role."""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated
+
+from pydantic import AfterValidator, BaseModel, ConfigDict
+
+_PHONE = re.compile(r"^\+?[0-9][0-9 ().-]{3,30}$")
+
+
+def _text(max_length: int) -> AfterValidator:
+    def check(value: str) -> str:
+        value = value.strip()
+        if not 1 <= len(value) <= max_length or not value.isprintable():
+            raise ValueError(f"must be 1 to {max_length} printable characters")
+        return value
+
+    return AfterValidator(check)
+
+
+def _phone(value: str) -> str:
+    value = value.strip()
+    if not _PHONE.match(value) or sum(ch.isdigit() for ch in value) < 5:
+        raise ValueError("must be a phone number (digits, optionally +, spaces, dashes, dots, parentheses)")
+    return value
+
+
+def _country(value: str) -> str:
+    value = value.strip().upper()
+    if not re.fullmatch(r"[A-Z]{2}", value):
+        raise ValueError("must be an ISO 3166-1 alpha-2 country code")
+    return value
+
+
+class ShippingAddress(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    line1: Annotated[str, _text(200)]
+    line2: Annotated[str, _text(200)] | None = None
+    city: Annotated[str, _text(100)]
+    postalCode: Annotated[str, _text(20)]
+    country: Annotated[str, AfterValidator(_country)]
+    region: Annotated[str, _text(100)] | None = None
+
+
+class ProfilePatch(BaseModel):
+    """Only the fields that are present change; `phone`/`shippingAddress` set to null are removed."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: Annotated[str, _text(100)] | None = None
+    phone: Annotated[str, AfterValidator(_phone)] | None = None
+    shippingAddress: ShippingAddress | None = None

@@ -1,0 +1,32 @@
+"""PATCH /users/me — change name, phone or shippingAddress; any other field → 422."""
+
+# No `from __future__ import annotations` here: Powertools reads the `Annotated[..., Body()]`
+# parameter at runtime to validate the request body.
+
+from typing import Annotated, Any
+
+from aws_lambda_powertools.event_handler.openapi.params import Body
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from commerce.api import current_identity, make_resolver
+from commerce.observability import logger, metrics, tracer
+from users.domain import Profiles
+from users.models import ProfilePatch
+from users.store import DynamoProfileStore
+
+app = make_resolver()
+
+
+@app.patch("/users/me")
+@tracer.capture_method
+def patch_me(body: Annotated[ProfilePatch, Body()]) -> dict[str, Any]:
+    caller = current_identity(app)
+    patch = body.model_dump(mode="json", include=body.model_fields_set, exclude_none=False)
+    return Profiles(DynamoProfileStore.from_env()).update(caller, patch)
+
+
+@logger.inject_lambda_context(correlation_id_path="requestContext.requestId")
+@tracer.capture_lambda_handler
+@metrics.log_metrics(capture_cold_start_metric=True)
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return app.resolve(event, context)

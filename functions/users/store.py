@@ -1,0 +1,179 @@
+"""DynamoDB adapter of the users table, plus the identity-table writes account deletion needs.
+
+Deleting an account is one transaction over both tables (profile, credential, email claim and the
+`UserDeleted` outbox entry in the identity table), followed by revoking every refresh-token family
+the user holds (listed under `USER#<id>` / `FAMILY#...` in the identity table)."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from commerce.aws import client
+from commerce.events import UserDeleted
+from commerce.identity_keys import (
+    FAMILY_INDEX_PREFIX,
+    credential_key,
+    email_claim_key,
+    family_key,
+    profile_key,
+)
+from commerce.outbox import from_attribute_values, outbox_put, to_attribute_values
+
+
+def _is_conditional_failure(error: Any) -> bool:
+    code = error.response.get("Error", {}).get("Code")
+    if code == "ConditionalCheckFailedException":
+        return True
+    reasons = error.response.get("CancellationReasons") or []
+    return code == "TransactionCanceledException" and any(
+        reason.get("Code") == "ConditionalCheckFailed" for reason in reasons
+    )
+
+
+@dataclass
+class DynamoProfileStore:
+    table: str
+    identity_table: str = ""
+
+    @classmethod
+    def from_env(cls) -> DynamoProfileStore:
+        return cls(
+            table=os.environ["USERS_TABLE_NAME"], identity_table=os.environ.get("IDENTITY_TABLE_NAME", "")
+        )
+
+    def profile(self, user_id: str) -> dict[str, Any] | None:
+        item = (
+            client("dynamodb")
+            .get_item(
+                TableName=self.table, Key=to_attribute_values(profile_key(user_id)), ConsistentRead=True
+            )
+            .get("Item")
+        )
+        return from_attribute_values(item) if item else None
+
+    def update_profile(
+        self, user_id: str, changes: Mapping[str, Any], removals: frozenset[str]
+    ) -> dict[str, Any] | None:
+        from botocore.exceptions import ClientError
+
+        names: dict[str, str] = {}
+        values: dict[str, Any] = {":now": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+        sets = ["updatedAt = :now"]
+        for index, (field, value) in enumerate(sorted(changes.items())):
+            names[f"#f{index}"] = field
+            values[f":v{index}"] = value
+            sets.append(f"#f{index} = :v{index}")
+        removes = []
+        for index, field in enumerate(sorted(removals)):
+            names[f"#r{index}"] = field
+            removes.append(f"#r{index}")
+        expression = "SET " + ", ".join(sets) + (" REMOVE " + ", ".join(removes) if removes else "")
+        kwargs: dict[str, Any] = {}
+        if names:
+            kwargs["ExpressionAttributeNames"] = names
+        try:
+            response = client("dynamodb").update_item(
+                TableName=self.table,
+                Key=to_attribute_values(profile_key(user_id)),
+                UpdateExpression=expression,
+                ConditionExpression="attribute_exists(pk)",
+                ExpressionAttributeValues=to_attribute_values(values),
+                ReturnValues="ALL_NEW",
+                **kwargs,
+            )
+        except ClientError as error:
+            if _is_conditional_failure(error):
+                return None
+            raise
+        return from_attribute_values(response["Attributes"])
+
+    def delete_account(self, user_id: str, correlation_id: str) -> bool:
+        """Remove the profile, credential and email claim and record UserDeleted; False if gone."""
+        from botocore.exceptions import ClientError
+
+        profile = self.profile(user_id)
+        if profile is None:
+            return False
+        dynamodb = client("dynamodb")
+        credential = dynamodb.get_item(
+            TableName=self.identity_table,
+            Key=to_attribute_values(credential_key(user_id)),
+            ConsistentRead=True,
+        ).get("Item")
+        email = (
+            str(from_attribute_values(credential)["email"]) if credential else str(profile.get("email", ""))
+        )
+        items: list[dict[str, Any]] = [
+            {
+                "Delete": {
+                    "TableName": self.table,
+                    "Key": to_attribute_values(profile_key(user_id)),
+                    "ConditionExpression": "attribute_exists(pk)",
+                }
+            },
+            {
+                "Delete": {
+                    "TableName": self.identity_table,
+                    "Key": to_attribute_values(credential_key(user_id)),
+                }
+            },
+            outbox_put(
+                self.identity_table, "UserDeleted", UserDeleted(userId=user_id), correlation_id=correlation_id
+            ),
+        ]
+        if email:
+            items.append(
+                {
+                    "Delete": {
+                        "TableName": self.identity_table,
+                        "Key": to_attribute_values(email_claim_key(email)),
+                        # Never release a claim that (somehow) belongs to another account.
+                        "ConditionExpression": "attribute_not_exists(pk) OR userId = :user",
+                        "ExpressionAttributeValues": to_attribute_values({":user": user_id}),
+                    }
+                }
+            )
+        try:
+            dynamodb.transact_write_items(TransactItems=items)
+        except ClientError as error:
+            if _is_conditional_failure(error):
+                return False
+            raise
+        self.revoke_all_families(user_id)
+        return True
+
+    def revoke_all_families(self, user_id: str) -> int:
+        from botocore.exceptions import ClientError
+
+        dynamodb = client("dynamodb")
+        revoked = 0
+        paginator = dynamodb.get_paginator("query")
+        pages = paginator.paginate(
+            TableName=self.identity_table,
+            KeyConditionExpression="pk = :pk AND begins_with(sk, :prefix)",
+            ExpressionAttributeValues=to_attribute_values(
+                {":pk": f"USER#{user_id}", ":prefix": FAMILY_INDEX_PREFIX}
+            ),
+            ConsistentRead=True,
+        )
+        for page in pages:
+            for raw in page.get("Items", []):
+                family_id = str(from_attribute_values(raw)["sk"]).removeprefix(FAMILY_INDEX_PREFIX)
+                try:
+                    dynamodb.update_item(
+                        TableName=self.identity_table,
+                        Key=to_attribute_values(family_key(family_id)),
+                        UpdateExpression="SET #status = :revoked",
+                        ConditionExpression="attribute_exists(pk)",
+                        ExpressionAttributeNames={"#status": "status"},
+                        ExpressionAttributeValues=to_attribute_values({":revoked": "revoked"}),
+                    )
+                    revoked += 1
+                except ClientError as error:
+                    if not _is_conditional_failure(error):
+                        raise
+        return revoked
