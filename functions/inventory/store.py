@@ -1,0 +1,315 @@
+"""Inventory's adapter over the catalog table (inventory is part of the catalog bounded context).
+
+    PRODUCT#<productId>                   / PRODUCT      the catalog's product; `stock` (number) lives here
+    RESERVATION#<orderId>                 / RESERVATION  status RESERVED|RELEASED|FAILED|CANCELLED, lines
+    EVENT#inventory-replenish#<eventId>   / EVENT        a StockReplenished already applied (TTL)
+    OUTBOX#<eventId>                      / OUTBOX       events on their way to the bus
+
+Every decision is one `TransactWriteItems`: the stock updates (conditional `stock >= :q`), the
+reservation item (conditional on its absence or its status) and the outbox entry. Event ids are
+derived from the order and the event name, so a decision can publish its event only once.
+Transaction conflicts between concurrent orders for the same product are retried here with jitter.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import time
+import uuid
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from commerce.aws import client
+from commerce.events import OrderLine, StockReleased, StockReservationFailed, StockReserved
+from commerce.outbox import outbox_put, to_attribute_values
+from inventory.domain import (
+    AlreadyDecided,
+    Line,
+    NothingToRelease,
+    OutOfStock,
+    Released,
+    ReservationStatus,
+    Reserved,
+    UnknownProduct,
+)
+
+_EVENT_NAMESPACE = uuid.UUID("0f0a6a4e-6f5e-4d0b-9d8a-6a1b3c9e2f11")
+MARKER_RETENTION_SECONDS = 30 * 24 * 3600
+CONFLICT_ATTEMPTS = 8
+
+T = TypeVar("T")
+
+
+def event_id(order_id: str, name: str) -> str:
+    return str(uuid.uuid5(_EVENT_NAMESPACE, f"inventory/{order_id}/{name}"))
+
+
+def _product_key(product_id: str) -> dict[str, Any]:
+    return {"pk": {"S": f"PRODUCT#{product_id}"}, "sk": {"S": "PRODUCT"}}
+
+
+def _reservation_key(order_id: str) -> dict[str, Any]:
+    return {"pk": {"S": f"RESERVATION#{order_id}"}, "sk": {"S": "RESERVATION"}}
+
+
+def _reasons(exc: Exception) -> list[str]:
+    response = getattr(exc, "response", {}) or {}
+    return [str(r.get("Code") or "None") for r in response.get("CancellationReasons") or []]
+
+
+def _with_conflict_retries(attempt: Callable[[], T]) -> T:
+    """Concurrent transactions on one product conflict; try again shortly rather than via SQS."""
+    for n in range(CONFLICT_ATTEMPTS):
+        try:
+            return attempt()
+        except client("dynamodb").exceptions.TransactionCanceledException as exc:
+            reasons = _reasons(exc)
+            if "TransactionConflict" not in reasons or "ConditionalCheckFailed" in reasons:
+                raise
+            if n == CONFLICT_ATTEMPTS - 1:
+                raise
+            time.sleep(random.uniform(0, 0.02 * 2**n))
+    raise AssertionError("unreachable")
+
+
+def _lines_value(lines: tuple[Line, ...]) -> dict[str, Any]:
+    return {
+        "L": [
+            {"M": {"productId": {"S": line.product_id}, "quantity": {"N": str(line.quantity)}}}
+            for line in lines
+        ]
+    }
+
+
+def _order_lines(lines: tuple[Line, ...]) -> list[OrderLine]:
+    return [OrderLine(productId=line.product_id, quantity=line.quantity) for line in lines]
+
+
+class CatalogInventoryStore:
+    def __init__(self, table_name: str | None = None) -> None:
+        self.table = table_name or os.environ["TABLE_NAME"]
+
+    def reserve(
+        self, order_id: str, lines: tuple[Line, ...], *, correlation_id: str
+    ) -> Reserved | OutOfStock | AlreadyDecided:
+        now = int(time.time())
+        items: list[dict[str, Any]] = [
+            {
+                "Put": {
+                    "TableName": self.table,
+                    "Item": {
+                        **_reservation_key(order_id),
+                        "entity": {"S": "Reservation"},
+                        "orderId": {"S": order_id},
+                        "status": {"S": ReservationStatus.RESERVED.value},
+                        "lines": _lines_value(lines),
+                        "createdAt": {"N": str(now)},
+                    },
+                    "ConditionExpression": "attribute_not_exists(pk)",
+                }
+            }
+        ]
+        for line in lines:
+            items.append(
+                {
+                    "Update": {
+                        "TableName": self.table,
+                        "Key": _product_key(line.product_id),
+                        "UpdateExpression": "SET stock = stock - :q",
+                        "ConditionExpression": "attribute_exists(pk) AND stock >= :q",
+                        "ExpressionAttributeValues": {":q": {"N": str(line.quantity)}},
+                    }
+                }
+            )
+        items.append(
+            outbox_put(
+                self.table,
+                "StockReserved",
+                StockReserved(orderId=order_id, items=_order_lines(lines)),
+                event_id=event_id(order_id, "StockReserved"),
+                correlation_id=correlation_id,
+            )
+        )
+
+        def attempt() -> Reserved | OutOfStock | AlreadyDecided:
+            try:
+                client("dynamodb").transact_write_items(TransactItems=items)
+            except client("dynamodb").exceptions.TransactionCanceledException as exc:
+                reasons = _reasons(exc)
+                if "ConditionalCheckFailed" not in reasons:
+                    raise
+                if reasons[0] == "ConditionalCheckFailed" or reasons[-1] == "ConditionalCheckFailed":
+                    return AlreadyDecided()
+                short = tuple(
+                    line.product_id
+                    for line, code in zip(lines, reasons[1:-1], strict=False)
+                    if code == "ConditionalCheckFailed"
+                )
+                return OutOfStock(product_ids=short)
+            return Reserved()
+
+        return _with_conflict_retries(attempt)
+
+    def record_failure(
+        self, order_id: str, product_ids: tuple[str, ...], reason: str, *, correlation_id: str
+    ) -> bool:
+        items = [
+            {
+                "Put": {
+                    "TableName": self.table,
+                    "Item": {
+                        **_reservation_key(order_id),
+                        "entity": {"S": "Reservation"},
+                        "orderId": {"S": order_id},
+                        "status": {"S": ReservationStatus.FAILED.value},
+                        "createdAt": {"N": str(int(time.time()))},
+                    },
+                    "ConditionExpression": "attribute_not_exists(pk)",
+                }
+            },
+            outbox_put(
+                self.table,
+                "StockReservationFailed",
+                StockReservationFailed(orderId=order_id, reason=reason, productIds=list(product_ids)),
+                event_id=event_id(order_id, "StockReservationFailed"),
+                correlation_id=correlation_id,
+            ),
+        ]
+        try:
+            client("dynamodb").transact_write_items(TransactItems=items)
+        except client("dynamodb").exceptions.TransactionCanceledException as exc:
+            if "ConditionalCheckFailed" in _reasons(exc):
+                return False
+            raise
+        return True
+
+    def release(self, order_id: str, *, correlation_id: str) -> Released | NothingToRelease:
+        item = (
+            client("dynamodb")
+            .get_item(TableName=self.table, Key=_reservation_key(order_id), ConsistentRead=True)
+            .get("Item")
+        )
+        if not item:
+            return NothingToRelease(status=None)
+        status = ReservationStatus(item["status"]["S"])
+        if status is not ReservationStatus.RESERVED:
+            return NothingToRelease(status=status)
+        lines = tuple(
+            Line(entry["M"]["productId"]["S"], int(entry["M"]["quantity"]["N"]))
+            for entry in item.get("lines", {}).get("L", [])
+        )
+        items: list[dict[str, Any]] = [
+            {
+                "Update": {
+                    "TableName": self.table,
+                    "Key": _reservation_key(order_id),
+                    "UpdateExpression": "SET #status = :released, releasedAt = :now",
+                    "ConditionExpression": "#status = :reserved",
+                    "ExpressionAttributeNames": {"#status": "status"},
+                    "ExpressionAttributeValues": {
+                        ":released": {"S": ReservationStatus.RELEASED.value},
+                        ":reserved": {"S": ReservationStatus.RESERVED.value},
+                        ":now": {"N": str(int(time.time()))},
+                    },
+                }
+            }
+        ]
+        for line in lines:
+            items.append(
+                {
+                    "Update": {
+                        "TableName": self.table,
+                        "Key": _product_key(line.product_id),
+                        "UpdateExpression": "SET stock = stock + :q",
+                        "ConditionExpression": "attribute_exists(pk)",
+                        "ExpressionAttributeValues": {":q": {"N": str(line.quantity)}},
+                    }
+                }
+            )
+        items.append(
+            outbox_put(
+                self.table,
+                "StockReleased",
+                StockReleased(orderId=order_id, items=_order_lines(lines)),
+                event_id=event_id(order_id, "StockReleased"),
+                correlation_id=correlation_id,
+            )
+        )
+
+        def attempt() -> Released | NothingToRelease:
+            try:
+                client("dynamodb").transact_write_items(TransactItems=items)
+            except client("dynamodb").exceptions.TransactionCanceledException as exc:
+                reasons = _reasons(exc)
+                if reasons and (
+                    reasons[0] == "ConditionalCheckFailed" or reasons[-1] == "ConditionalCheckFailed"
+                ):
+                    return NothingToRelease(status=ReservationStatus.RELEASED)
+                raise
+            return Released(lines=lines)
+
+        return _with_conflict_retries(attempt)
+
+    def cancel_before_reservation(self, order_id: str) -> bool:
+        now = int(time.time())
+        try:
+            client("dynamodb").put_item(
+                TableName=self.table,
+                Item={
+                    **_reservation_key(order_id),
+                    "entity": {"S": "Reservation"},
+                    "orderId": {"S": order_id},
+                    "status": {"S": ReservationStatus.CANCELLED.value},
+                    "createdAt": {"N": str(now)},
+                    "expiresAt": {"N": str(now + MARKER_RETENTION_SECONDS)},
+                },
+                ConditionExpression="attribute_not_exists(pk)",
+            )
+        except client("dynamodb").exceptions.ConditionalCheckFailedException:
+            return False
+        return True
+
+    def add_stock(self, product_id: str, quantity: int, *, event_id: str) -> bool:
+        now = int(time.time())
+        items = [
+            {
+                "Update": {
+                    "TableName": self.table,
+                    "Key": _product_key(product_id),
+                    "UpdateExpression": "SET stock = if_not_exists(stock, :zero) + :q",
+                    "ConditionExpression": "attribute_exists(pk)",
+                    "ExpressionAttributeValues": {":q": {"N": str(quantity)}, ":zero": {"N": "0"}},
+                }
+            },
+            {
+                "Put": {
+                    "TableName": self.table,
+                    "Item": to_attribute_values(
+                        {
+                            "pk": f"EVENT#inventory-replenish#{event_id}",
+                            "sk": "EVENT",
+                            "productId": product_id,
+                            "quantity": quantity,
+                            "appliedAt": now,
+                            "expiresAt": now + MARKER_RETENTION_SECONDS,
+                        }
+                    ),
+                    "ConditionExpression": "attribute_not_exists(pk)",
+                }
+            },
+        ]
+
+        def attempt() -> bool:
+            try:
+                client("dynamodb").transact_write_items(TransactItems=items)
+            except client("dynamodb").exceptions.TransactionCanceledException as exc:
+                reasons = _reasons(exc)
+                if len(reasons) > 1 and reasons[1] == "ConditionalCheckFailed":
+                    return False
+                if reasons and reasons[0] == "ConditionalCheckFailed":
+                    raise UnknownProduct(product_id) from exc
+                raise
+            return True
+
+        return _with_conflict_retries(attempt)

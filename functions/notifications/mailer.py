@@ -1,0 +1,63 @@
+"""SES v2 adapter: sends one plain-text email per event id (Powertools Idempotency on our table).
+
+The sender address comes from `EMAIL_FROM` (an address, not a secret). A message SES rejects for
+good (e.g. an unverified recipient in the SES sandbox) is not retried: it goes to the DLQ with a
+reason that names no address. Addresses are never logged.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+from typing import Any
+
+from commerce.aws import client
+from commerce.consumer import InvalidEvent
+from commerce.idempotency import run_once
+from commerce.observability import logger
+from notifications.domain import Email
+
+
+class SesMailer:
+    def __init__(self, lambda_context: Any = None) -> None:
+        self.lambda_context = lambda_context
+
+    def send_once(self, event_id: str, to: str, email: Email) -> bool:
+        sent_now = False
+
+        def send() -> dict[str, Any]:
+            nonlocal sent_now
+            ses = client("sesv2")
+            try:
+                response = ses.send_email(
+                    FromEmailAddress=os.environ["EMAIL_FROM"],
+                    Destination={"ToAddresses": [to]},
+                    Content={
+                        "Simple": {
+                            "Subject": {"Data": email.subject, "Charset": "UTF-8"},
+                            "Body": {"Text": {"Data": email.text, "Charset": "UTF-8"}},
+                        }
+                    },
+                )
+            except ses.exceptions.MessageRejected as exc:
+                raise InvalidEvent("SES rejected the message (MessageRejected)") from exc
+            sent_now = True
+            logger.info(
+                "email sent", extra={"message_id": response.get("MessageId"), "subject": email.subject}
+            )
+            return {"messageId": str(response.get("MessageId", ""))}
+
+        run_once(
+            "email", event_id, send, table_name=os.environ["TABLE_NAME"], lambda_context=self.lambda_context
+        )
+        return sent_now
+
+
+def decrypt_contact(user_id: str, ciphertext: str) -> str:
+    """The address identity encrypted for us under the contact key, bound to the user id."""
+    response = client("kms").decrypt(
+        CiphertextBlob=base64.b64decode(ciphertext),
+        EncryptionContext={"userId": user_id},
+        KeyId=os.environ["CONTACT_KEY_ARN"],
+    )
+    return bytes(response["Plaintext"]).decode()

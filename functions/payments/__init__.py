@@ -1,0 +1,1 @@
+"""Payments: charges confirmed orders through Stripe, refunds cancelled ones, takes Stripe webhooks."""

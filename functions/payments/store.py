@@ -1,0 +1,194 @@
+"""The payments table: one item per order's payment, Stripe webhook markers and idempotency records.
+
+    PAYMENT#<orderId>      / PAYMENT       status, amount, currency, paymentMethodId, userId, paymentId
+    STRIPE_EVENT#<eventId> / STRIPE_EVENT  a webhook already handled (TTL)
+    IDEMPOTENCY#...        / ...           Powertools Idempotency records (commerce.idempotency)
+    OUTBOX#<eventId>       / OUTBOX        events on their way to the bus
+
+Each status change and its event are one `TransactWriteItems`. Event ids are derived from the order
+and the event name, so whichever path records a change first (the consumer or the webhook) writes
+the event, and the other finds the condition false and writes nothing.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+import uuid
+from typing import Any
+
+from pydantic import BaseModel
+
+from commerce.aws import client
+from commerce.events import Money, PaymentFailed, PaymentRefunded, PaymentSucceeded
+from commerce.outbox import outbox_put, to_attribute_values
+from payments.domain import Payment, Status
+
+_EVENT_NAMESPACE = uuid.UUID("5b3c2c1e-51e4-4d6c-9a35-3f4f1f3a7c01")
+STRIPE_EVENT_RETENTION_SECONDS = 30 * 24 * 3600
+
+
+def event_id(order_id: str, name: str) -> str:
+    """The id of the one `name` event an order's payment can ever publish."""
+    return str(uuid.uuid5(_EVENT_NAMESPACE, f"payments/{order_id}/{name}"))
+
+
+def _key(order_id: str) -> dict[str, Any]:
+    return {"pk": {"S": f"PAYMENT#{order_id}"}, "sk": {"S": "PAYMENT"}}
+
+
+def _is_conditional_failure(exc: Exception, index: int | None = None) -> bool:
+    response = getattr(exc, "response", {}) or {}
+    code = response.get("Error", {}).get("Code")
+    if code == "ConditionalCheckFailedException":
+        return True
+    if code != "TransactionCanceledException":
+        return False
+    reasons = response.get("CancellationReasons") or []
+    if index is None:
+        return any(r.get("Code") == "ConditionalCheckFailed" for r in reasons)
+    return len(reasons) > index and reasons[index].get("Code") == "ConditionalCheckFailed"
+
+
+class DynamoPaymentStore:
+    def __init__(self, table_name: str | None = None) -> None:
+        self.table = table_name or os.environ["TABLE_NAME"]
+
+    def get(self, order_id: str) -> Payment | None:
+        item = (
+            client("dynamodb")
+            .get_item(TableName=self.table, Key=_key(order_id), ConsistentRead=True)
+            .get("Item")
+        )
+        if not item:
+            return None
+        return Payment(
+            order_id=order_id,
+            status=Status(item["status"]["S"]),
+            user_id=item.get("userId", {}).get("S", ""),
+            amount=int(item.get("amount", {}).get("N", "0")),
+            currency=item.get("currency", {}).get("S", ""),
+            payment_method_id=item.get("paymentMethodId", {}).get("S", ""),
+            payment_id=item.get("paymentId", {}).get("S", ""),
+        )
+
+    def add(self, payment: Payment) -> bool:
+        now = int(time.time())
+        item = {
+            "pk": f"PAYMENT#{payment.order_id}",
+            "sk": "PAYMENT",
+            "entity": "Payment",
+            "orderId": payment.order_id,
+            "status": payment.status.value,
+            "userId": payment.user_id,
+            "amount": payment.amount,
+            "currency": payment.currency,
+            "paymentMethodId": payment.payment_method_id,
+            "createdAt": now,
+            "updatedAt": now,
+        }
+        try:
+            client("dynamodb").put_item(
+                TableName=self.table,
+                Item=to_attribute_values(item),
+                ConditionExpression="attribute_not_exists(pk)",
+            )
+        except client("dynamodb").exceptions.ConditionalCheckFailedException:
+            return False
+        return True
+
+    def move(
+        self,
+        order_id: str,
+        allowed_from: tuple[Status, ...],
+        to: Status,
+        *,
+        correlation_id: str,
+        payment_id: str = "",
+        reason: str = "",
+    ) -> bool:
+        names = {"#status": "status"}
+        values: dict[str, Any] = {":to": {"S": to.value}, ":now": {"N": str(int(time.time()))}}
+        conditions = []
+        for n, status in enumerate(allowed_from):
+            values[f":from{n}"] = {"S": status.value}
+            conditions.append(f":from{n}")
+        update = "SET #status = :to, updatedAt = :now"
+        if payment_id:
+            update += ", paymentId = :pid"
+            values[":pid"] = {"S": payment_id}
+        if reason:
+            update += ", reason = :reason"
+            values[":reason"] = {"S": reason}
+        items: list[dict[str, Any]] = [
+            {
+                "Update": {
+                    "TableName": self.table,
+                    "Key": _key(order_id),
+                    "UpdateExpression": update,
+                    "ConditionExpression": f"#status IN ({', '.join(conditions)})",
+                    "ExpressionAttributeNames": names,
+                    "ExpressionAttributeValues": values,
+                }
+            }
+        ]
+        event = self._event_for(order_id, to, payment_id=payment_id, reason=reason)
+        if event is not None:
+            name, data = event
+            items.append(
+                outbox_put(
+                    self.table, name, data, event_id=event_id(order_id, name), correlation_id=correlation_id
+                )
+            )
+        try:
+            client("dynamodb").transact_write_items(TransactItems=items)
+        except client("dynamodb").exceptions.TransactionCanceledException as exc:
+            if _is_conditional_failure(exc):
+                return False
+            raise
+        return True
+
+    def _event_for(
+        self, order_id: str, to: Status, *, payment_id: str, reason: str
+    ) -> tuple[str, BaseModel] | None:
+        if to is Status.FAILED:
+            return "PaymentFailed", PaymentFailed(orderId=order_id, reason=reason or "declined")
+        if to not in (Status.PAID, Status.REFUNDED):
+            return None
+        payment = self.get(order_id)
+        if payment is None:
+            return None
+        amount = Money(amount=payment.amount, currency=payment.currency)
+        if to is Status.PAID:
+            return "PaymentSucceeded", PaymentSucceeded(orderId=order_id, paymentId=payment_id, amount=amount)
+        return "PaymentRefunded", PaymentRefunded(
+            orderId=order_id, paymentId=payment_id or payment.payment_id, amount=amount
+        )
+
+    # -- Stripe webhook markers ------------------------------------------------------------------
+    def seen_stripe_event(self, stripe_event_id: str) -> bool:
+        item = client("dynamodb").get_item(
+            TableName=self.table,
+            Key={"pk": {"S": f"STRIPE_EVENT#{stripe_event_id}"}, "sk": {"S": "STRIPE_EVENT"}},
+            ConsistentRead=True,
+        )
+        return "Item" in item
+
+    def remember_stripe_event(self, stripe_event_id: str, event_type: str) -> None:
+        now = int(time.time())
+        try:
+            client("dynamodb").put_item(
+                TableName=self.table,
+                Item=to_attribute_values(
+                    {
+                        "pk": f"STRIPE_EVENT#{stripe_event_id}",
+                        "sk": "STRIPE_EVENT",
+                        "type": event_type,
+                        "receivedAt": now,
+                        "expiresAt": now + STRIPE_EVENT_RETENTION_SECONDS,
+                    }
+                ),
+                ConditionExpression="attribute_not_exists(pk)",
+            )
+        except client("dynamodb").exceptions.ConditionalCheckFailedException:
+            pass

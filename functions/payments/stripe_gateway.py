@@ -1,0 +1,118 @@
+"""Stripe adapter: PaymentIntents created and confirmed server-side, refunds, webhook verification.
+
+The API key and webhook secret come from the Secrets Manager secret named by `STRIPE_SECRET_ARN`
+(JSON `{"apiKey": ..., "webhookSecret": ...}`), read through Powertools Parameters and cached.
+`STRIPE_API_BASE` (set only locally and in tests) points the SDK at the Stripe stub. Every request
+has a timeout and at most two network retries; Stripe's own idempotency keys (`charge-<orderId>`,
+`refund-<orderId>`) make a retried or repeated request return the first answer instead of charging
+again. Card declines are a business outcome; anything transient raises so the message is retried.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import cache
+from typing import Any
+
+from commerce.aws import client
+from commerce.observability import logger
+from payments.domain import Charged, Declined, Payment
+
+SECRET_MAX_AGE_SECONDS = 300
+CONNECT_TIMEOUT_SECONDS = 3
+READ_TIMEOUT_SECONDS = 10
+MAX_NETWORK_RETRIES = 2
+
+
+def stripe_secret() -> dict[str, str]:
+    value = _secrets_provider(client("secretsmanager")).get(
+        os.environ["STRIPE_SECRET_ARN"], transform="json", max_age=SECRET_MAX_AGE_SECONDS
+    )
+    if not isinstance(value, dict):
+        raise RuntimeError("the Stripe secret is not a JSON object")
+    return {str(k): str(v) for k, v in value.items()}
+
+
+@cache
+def _secrets_provider(boto_client: Any) -> Any:
+    from aws_lambda_powertools.utilities.parameters import SecretsProvider
+
+    return SecretsProvider(boto3_client=boto_client)
+
+
+@cache
+def _stripe_client(api_key: str, api_base: str | None) -> Any:
+    import stripe
+
+    kwargs: dict[str, Any] = {
+        "http_client": stripe.RequestsClient(timeout=(CONNECT_TIMEOUT_SECONDS, READ_TIMEOUT_SECONDS)),
+        "max_network_retries": MAX_NETWORK_RETRIES,
+    }
+    if api_base:
+        kwargs["base_addresses"] = {"api": api_base}
+    return stripe.StripeClient(api_key, **kwargs)
+
+
+def stripe_client() -> Any:
+    return _stripe_client(stripe_secret()["apiKey"], os.environ.get("STRIPE_API_BASE") or None)
+
+
+class StripeGateway:
+    def charge(self, payment: Payment, correlation_id: str = "") -> Charged | Declined:
+        import stripe
+
+        try:
+            intent = stripe_client().v1.payment_intents.create(
+                params={
+                    "amount": payment.amount,
+                    "currency": payment.currency.lower(),
+                    "payment_method": payment.payment_method_id,
+                    "confirm": True,
+                    "automatic_payment_methods": {"enabled": True, "allow_redirects": "never"},
+                    "metadata": {"orderId": payment.order_id, "correlationId": correlation_id},
+                },
+                options={"idempotency_key": f"charge-{payment.order_id}"},
+            )
+        except stripe.CardError as exc:
+            reason = exc.code or "card_declined"
+            logger.info("card declined", extra={"code": exc.code, "decline_code": _decline_code(exc)})
+            return Declined(reason=reason)
+        except stripe.InvalidRequestError as exc:
+            # A payment method that does not exist or cannot be used: no retry will change that.
+            logger.warning("Stripe refused the charge request", extra={"code": exc.code, "param": exc.param})
+            return Declined(reason=exc.code or "invalid_payment_method")
+        if intent.status != "succeeded":
+            # confirm=True with redirects disallowed: anything else is a failed confirmation.
+            logger.warning("payment intent not succeeded", extra={"status": intent.status})
+            return Declined(reason=f"payment_{intent.status}")
+        return Charged(payment_id=intent.id)
+
+    def refund(self, payment: Payment) -> None:
+        import stripe
+
+        try:
+            stripe_client().v1.refunds.create(
+                params={"payment_intent": payment.payment_id, "metadata": {"orderId": payment.order_id}},
+                options={"idempotency_key": f"refund-{payment.order_id}"},
+            )
+        except stripe.InvalidRequestError as exc:
+            if exc.code == "charge_already_refunded":
+                return
+            raise
+
+
+def verify_webhook(payload: str, signature: str | None) -> dict[str, Any]:
+    """The verified Stripe event; raises `stripe.SignatureVerificationError` or `ValueError`."""
+    import stripe
+
+    if not signature:
+        raise stripe.SignatureVerificationError("no Stripe-Signature header", signature, payload)
+    event = stripe.Webhook.construct_event(
+        payload, signature, stripe_secret()["webhookSecret"], tolerance=300
+    )
+    return dict(event.to_dict())
+
+
+def _decline_code(exc: Any) -> str | None:
+    error = getattr(exc, "error", None)
+    return getattr(error, "decline_code", None) if error is not None else None
