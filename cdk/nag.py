@@ -41,6 +41,12 @@ def acknowledge_stack_findings(stack: cdk.Stack, *, is_prod: bool) -> None:
     acknowledge(stack, findings)
 
 
+KMS_GRANT_FAMILIES = (
+    "CDK grants on KMS-encrypted tables, queues and topics use the kms:GenerateDataKey* and "
+    "kms:ReEncrypt* action families; the statement is scoped to the stack's one data key ARN."
+)
+
+
 def acknowledge_function_role(role: IConstruct) -> None:
     acknowledge(
         role,
@@ -49,8 +55,21 @@ def acknowledge_function_role(role: IConstruct) -> None:
                 "AwsSolutions::AwsSolutions-IAM5[Resource::*]",
                 "X-Ray PutTraceSegments/PutTelemetryRecords have no resource-level permissions; every "
                 "other statement of the role names its own resources.",
-            )
+            ),
+            ("AwsSolutions::AwsSolutions-IAM5[Action::kms:GenerateDataKey*]", KMS_GRANT_FAMILIES),
+            ("AwsSolutions::AwsSolutions-IAM5[Action::kms:ReEncrypt*]", KMS_GRANT_FAMILIES),
         ],
+    )
+
+
+def acknowledge_dead_letter_queue(queue: IConstruct) -> None:
+    reason = (
+        "This queue is itself a dead-letter destination (SQS redrive, stream on-failure or "
+        "EventBridge target DLQ); it alarms on its first message and is redriven by hand."
+    )
+    acknowledge(
+        queue,
+        [("AwsSolutions::AwsSolutions-SQS3", reason), ("Serverless::Serverless-SQSRedrivePolicy", reason)],
     )
 
 

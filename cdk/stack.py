@@ -12,6 +12,7 @@ from cdk.constructs.backup import TableBackups
 from cdk.constructs.cdn import ApiCdn
 from cdk.constructs.monitoring import Monitoring
 from cdk.constructs.platform import Platform
+from cdk.constructs.schemas import EventSchemaRegistry
 from cdk.nag import acknowledge_stack_findings
 from cdk.services.identity import IdentityService
 from cdk.services.system import SystemService
@@ -29,6 +30,7 @@ class CommerceStack(cdk.Stack):
 
         self.platform.api.finalize()
         Monitoring(self, "Monitoring", platform=self.platform)
+        EventSchemaRegistry(self, "EventSchemas", config=config)
         if config.is_prod:
             TableBackups(self, "Backups", platform=self.platform)
             cdn = ApiCdn(self, "Cdn", platform=self.platform)

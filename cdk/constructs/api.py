@@ -115,6 +115,7 @@ class Api(Construct):
             )
         acknowledge_api(self.rest_api)
         self._authorizer: apigw.IAuthorizer | None = None
+        self._authorizer_function: lambda_.IFunction | None = None
         self._throttled_methods: dict[str, tuple[int, int]] = {}
         self._protected_routes: list[tuple[str, str, lambda_.IFunction]] = []
 
@@ -122,9 +123,13 @@ class Api(Construct):
     def url(self) -> str:
         return self.rest_api.url
 
-    def use_authorizer(self, function: lambda_.IFunction) -> apigw.TokenAuthorizer:
-        """Install the Lambda token authorizer (from the identity service); results cached 5 min."""
-        authorizer = apigw.TokenAuthorizer(
+    def use_authorizer(self, function: lambda_.IFunction) -> None:
+        """Install the Lambda token authorizer (from the identity service). It is created in
+        `finalize()`, for the protected routes; results are cached for 5 minutes per token."""
+        self._authorizer_function = function
+
+    def _create_authorizer(self, function: lambda_.IFunction) -> apigw.TokenAuthorizer:
+        return apigw.TokenAuthorizer(
             self,
             "TokenAuthorizer",
             handler=function,
@@ -132,8 +137,6 @@ class Api(Construct):
             validation_regex=r"^Bearer [A-Za-z0-9\-_=]+\.[A-Za-z0-9\-_=]+\.[A-Za-z0-9\-_.+/=]+$",
             results_cache_ttl=cdk.Duration.minutes(5),
         )
-        self._authorizer = authorizer
-        return authorizer
 
     def add_route(
         self,
@@ -175,8 +178,10 @@ class Api(Construct):
 
     def finalize(self) -> None:
         """Attach protected routes to the authorizer and apply per-route throttles."""
-        if self._protected_routes and self._authorizer is None:
-            raise ValueError("protected routes need the identity service's authorizer (use_authorizer)")
+        if self._protected_routes:
+            if self._authorizer_function is None:
+                raise ValueError("protected routes need the identity service's authorizer (use_authorizer)")
+            self._authorizer = self._create_authorizer(self._authorizer_function)
         for method, path, function in self._protected_routes:
             self._add_method(
                 method,
@@ -203,8 +208,8 @@ class Api(Construct):
             path, method = key.rsplit("/", 1)
             settings.append(
                 {
-                    # Method settings address a path with "/" escaped as "~1".
-                    "ResourcePath": path.replace("/", "~1"),
+                    # A method setting addresses "/a/b" as "/~1a~1b" (each "/" inside escaped).
+                    "ResourcePath": "/" + path.lstrip("/").replace("/", "~1"),
                     "HttpMethod": method,
                     "MetricsEnabled": True,
                     "ThrottlingRateLimit": rate,

@@ -11,6 +11,7 @@ from constructs import Construct
 
 from cdk.constructs.platform import Platform
 from cdk.constructs.table import ServiceTable
+from cdk.nag import acknowledge
 
 
 class TableBackups(Construct):
@@ -40,6 +41,17 @@ class TableBackups(Construct):
         )
         tables = [node.table for node in cdk.Stack.of(self).node.find_all() if isinstance(node, ServiceTable)]
         if tables:
-            self.plan.add_selection(
+            selection = self.plan.add_selection(
                 "Tables", resources=[backup.BackupResource.from_dynamo_db_table(table) for table in tables]
+            )
+            acknowledge(
+                selection,
+                [
+                    (
+                        "AwsSolutions::AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/"
+                        "service-role/AWSBackupServiceRolePolicyForBackup]",
+                        "AWS Backup's own service-role policy is the documented, AWS-maintained minimum "
+                        "for backing up DynamoDB tables; it is attached to a role only AWS Backup assumes.",
+                    )
+                ],
             )

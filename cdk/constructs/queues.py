@@ -10,6 +10,7 @@ from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from cdk.constructs.platform import Platform
+from cdk.nag import acknowledge_dead_letter_queue
 
 DLQ_RETENTION = cdk.Duration.days(14)
 
@@ -23,6 +24,7 @@ def dead_letter_queue(scope: Construct, construct_id: str, *, platform: Platform
         enforce_ssl=True,
         retention_period=DLQ_RETENTION,
     )
+    acknowledge_dead_letter_queue(queue)
     alarm = cloudwatch.Alarm(
         scope,
         f"{construct_id}Alarm",

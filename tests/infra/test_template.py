@@ -133,7 +133,7 @@ def test_cfn_lint_reports_no_errors(stage: Synth) -> None:
 def test_cdk_nag_runs_both_packs_and_every_acknowledgement_has_a_reason(stage: Synth) -> None:
     report = json.loads((stage.outdir / "validation-report.json").read_text())
     plugins = {plugin["pluginName"]: plugin for plugin in report["pluginReports"]}
-    assert set(plugins) == {"AwsSolutions", "Serverless"}
+    assert {"AwsSolutions", "Serverless"} <= set(plugins)
     for plugin in plugins.values():
         assert plugin["conclusion"] == "success"
         assert plugin["violations"] == []
