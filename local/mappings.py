@@ -276,9 +276,6 @@ class SqsPoller(_Poller):
             body = json.loads(body)
         return {**record, "body": body}
 
-    def shutdown(self) -> None:
-        self.executor.shutdown(wait=True, cancel_futures=True)
-
 
 class StreamPoller(_Poller):
     """One DynamoDB stream -> one function, shard by shard, in order, blocking on failures."""
@@ -507,7 +504,9 @@ class Mappings:
 
     def stop(self) -> None:
         self.stop_event.set()
+        # Long polls end within a second; a batch still running is abandoned (its messages reappear).
+        deadline = time.monotonic() + 1.5
         for poller in self.pollers:
-            poller.join(timeout=3)
+            poller.join(timeout=max(0.0, deadline - time.monotonic()))
             if isinstance(poller, SqsPoller):
-                poller.shutdown()
+                poller.executor.shutdown(wait=False, cancel_futures=True)

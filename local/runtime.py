@@ -352,6 +352,10 @@ class Runtime:
         request_id = str(uuid.uuid4())
         limit = spec.timeout_s if timeout_s is None else min(spec.timeout_s, timeout_s)
         started = time.monotonic()
+        if self.stopping:
+            return InvokeResult(
+                request_id, 0.0, error=_runtime_error("the local stack is stopping", "Runtime.Stopping")
+            )
         pool = self.pool(spec)
         try:
             worker = pool.acquire(started + max(limit, INIT_TIMEOUT_S))
