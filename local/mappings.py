@@ -282,8 +282,16 @@ class StreamPoller(_Poller):
 
     IDLE_MAX_S = 0.25
     BUSY_S = 0.05
+    HINTED_S = 0.02
 
-    def __init__(self, spec: MappingSpec, clients: Clients, invoke: Invoker, stop: threading.Event) -> None:
+    def __init__(
+        self,
+        spec: MappingSpec,
+        clients: Clients,
+        invoke: Invoker,
+        stop: threading.Event,
+        length_hint: Callable[[str], int | None] | None = None,
+    ) -> None:
         super().__init__(f"stream:{spec.logical_id}", stop)
         self.spec = spec
         self.streams = clients("dynamodbstreams")
@@ -293,6 +301,8 @@ class StreamPoller(_Poller):
         self.iterators: dict[str, str] = {}
         self.buffer: list[dict[str, Any]] = []
         self.idle_s = self.BUSY_S
+        self.length_hint = length_hint
+        self.seen_length: int | None = None
 
     def _init_iterators(self) -> None:
         description = self.streams.describe_stream(StreamArn=self.spec.source_arn)["StreamDescription"]
@@ -309,6 +319,12 @@ class StreamPoller(_Poller):
     def poll_once(self) -> None:
         if not self.iterators:
             self._init_iterators()
+        if not self.buffer and self.length_hint is not None:
+            length = self.length_hint(self.table)
+            if length is not None and length == self.seen_length:
+                self.stop_event.wait(self.HINTED_S)
+                return
+            self.seen_length = length
         if not self.buffer:
             for shard_id, iterator in list(self.iterators.items()):
                 response = self.streams.get_records(ShardIterator=iterator, Limit=1000)
@@ -480,6 +496,7 @@ class Mappings:
         clients: Clients,
         invoke: Invoker,
         retry_delay_s: float | None = None,
+        stream_length: Callable[[str], int | None] | None = None,
     ) -> None:
         self.stop_event = threading.Event()
         self.pollers: list[_Poller] = []
@@ -489,7 +506,7 @@ class Mappings:
             if spec.kind == "sqs":
                 self.pollers.append(SqsPoller(spec, clients, invoke, self.stop_event, retry_delay_s))
             elif spec.kind == "dynamodb":
-                self.pollers.append(StreamPoller(spec, clients, invoke, self.stop_event))
+                self.pollers.append(StreamPoller(spec, clients, invoke, self.stop_event, stream_length))
             else:
                 log.info("mapping %s: %s sources are not polled locally", spec.logical_id, spec.kind)
         for target in rule_targets:

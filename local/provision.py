@@ -92,6 +92,20 @@ class MotoServer:
     def stop(self) -> None:
         self._server.stop()
 
+    @staticmethod
+    def stream_length(table: str) -> int | None:
+        """How many records a table's stream holds, read from the in-process backend (no HTTP call).
+
+        Lets stream pollers poll often at no cost; None when unknown (then they just call GetRecords).
+        """
+        try:
+            from moto.dynamodb.models import dynamodb_backends
+
+            shard = dynamodb_backends[ACCOUNT_ID][REGION].tables[table].stream_shard
+            return None if shard is None else len(shard.items)
+        except Exception:  # noqa: BLE001 - moto internals may change; fall back to plain polling
+            return None
+
 
 class Clients:
     """boto3 clients for the local endpoint, created once (they are thread-safe)."""

@@ -108,6 +108,7 @@ class LocalStack:
             clients,
             self._invoke_async,
             opts.sqs_retry_delay_s,
+            self.moto.stream_length,
         ).start()
         log.info(
             "ready in %.1f s: %d functions, %d routes, %d event source mappings; API %s, AWS %s",
@@ -149,7 +150,7 @@ class LocalStack:
     def _start_stripe(self, clients: Clients) -> str | None:
         if importlib.util.find_spec("local.stripe_stub") is None:
             return None
-        from local import stripe_stub  # type: ignore[attr-defined]
+        from local import stripe_stub
 
         secret = None
         for lid, resource in self.template.resources.items():
