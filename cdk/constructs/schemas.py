@@ -27,7 +27,7 @@ class EventSchemaRegistry(Construct):
             description="Commerce domain events (generated from commerce.events)",
         )
         for detail_type, (source, _model) in EVENTS.items():
-            schema = eventschemas.CfnSchema(
+            eventschemas.CfnSchema(
                 self,
                 detail_type,
                 registry_name=self.registry.attr_registry_name,
@@ -36,4 +36,3 @@ class EventSchemaRegistry(Construct):
                 content=json.dumps(detail_schema(detail_type), sort_keys=True),
                 description=f"{detail_type} published by {source}",
             )
-            schema.add_dependency(self.registry)
