@@ -1,6 +1,7 @@
 """GET /.well-known/jwks.json — the public keys of every key that may have signed a live token."""
 
-from __future__ import annotations
+# No `from __future__ import annotations` here: Powertools' validation reads the route's
+# annotations at runtime.
 
 from typing import Any
 

@@ -1,7 +1,8 @@
 """DELETE /users/me — 204: profile, credentials and email claim removed, every refresh token
 revoked, `UserDeleted` published (through the identity table's outbox)."""
 
-from __future__ import annotations
+# No `from __future__ import annotations` here: Powertools' validation reads the route's
+# annotations at runtime.
 
 from typing import Any
 

@@ -1,6 +1,7 @@
 """GET /users/me — the caller's profile {userId, email, name, phone?, shippingAddress?, roles, createdAt}."""
 
-from __future__ import annotations
+# No `from __future__ import annotations` here: Powertools' validation reads the route's
+# annotations at runtime.
 
 from typing import Any
 

@@ -1,6 +1,7 @@
 """GET /users/{userId} — any user's profile, for admins only (403 otherwise, 404 if unknown)."""
 
-from __future__ import annotations
+# No `from __future__ import annotations` here: Powertools' validation reads the route's
+# annotations at runtime.
 
 from typing import Any
 

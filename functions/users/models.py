@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import re
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict
 
@@ -54,3 +54,13 @@ class ProfilePatch(BaseModel):
     name: Annotated[str, _text(100)] | None = None
     phone: Annotated[str, AfterValidator(_phone)] | None = None
     shippingAddress: ShippingAddress | None = None
+
+    def sent_fields(self) -> dict[str, Any]:
+        """The fields the caller sent (null included, meaning "remove"), as plain JSON values."""
+        sent: dict[str, Any] = {}
+        for field in sorted(self.model_fields_set):
+            value = getattr(self, field)
+            sent[field] = (
+                value.model_dump(mode="json", exclude_none=True) if isinstance(value, BaseModel) else value
+            )
+        return sent

@@ -20,9 +20,7 @@ app = make_resolver()
 @app.patch("/users/me")
 @tracer.capture_method
 def patch_me(body: Annotated[ProfilePatch, Body()]) -> dict[str, Any]:
-    caller = current_identity(app)
-    patch = body.model_dump(mode="json", include=body.model_fields_set, exclude_none=False)
-    return Profiles(DynamoProfileStore.from_env()).update(caller, patch)
+    return Profiles(DynamoProfileStore.from_env()).update(current_identity(app), body.sent_fields())
 
 
 @logger.inject_lambda_context(correlation_id_path="requestContext.requestId")
