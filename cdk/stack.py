@@ -14,7 +14,9 @@ from cdk.constructs.monitoring import Monitoring
 from cdk.constructs.platform import Platform
 from cdk.constructs.schemas import EventSchemaRegistry
 from cdk.nag import acknowledge_stack_findings
+from cdk.services.catalog import CatalogService
 from cdk.services.identity import IdentityService
+from cdk.services.orders import OrdersService
 from cdk.services.system import SystemService
 
 
@@ -27,6 +29,8 @@ class CommerceStack(cdk.Stack):
         SystemService(self, "System", platform=self.platform)
         # Services, one line each. Identity comes first: it installs the API's authorizer.
         self.identity = IdentityService(self, "Identity", platform=self.platform)
+        self.catalog = CatalogService(self, "Catalog", platform=self.platform)
+        self.orders = OrdersService(self, "Orders", platform=self.platform, catalog_table=self.catalog.table)
 
         self.platform.api.finalize()
         Monitoring(self, "Monitoring", platform=self.platform)

@@ -1,0 +1,42 @@
+"""POST /orders/{orderId}/cancel — owner or admin; PENDING or CONFIRMED orders only (else 409).
+A guarded transition with OrderCancelled in the same transaction; the saga releases stock and
+refunds a captured payment."""
+
+# No `from __future__ import annotations`: Powertools reads the route's signature at runtime.
+from typing import Annotated, Any
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.openapi.params import Path
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from commerce.api import correlation_id, current_identity, json_response, make_resolver
+from commerce.observability import logger, metrics, tracer
+from orders.models import BEARER, Order, json_response_doc, problem_responses
+from orders.service import cancel_order as cancel
+
+app = make_resolver()
+
+
+@app.post(
+    "/orders/<orderId>/cancel",
+    summary="Cancel an order",
+    tags=["orders"],
+    security=BEARER,
+    responses={200: json_response_doc("The cancelled order", Order), **problem_responses(401, 404, 409, 422)},
+)
+@tracer.capture_method
+def cancel_order(orderId: Annotated[str, Path(min_length=1, max_length=128)]) -> Response[Any]:
+    identity = current_identity(app)
+    order = cancel(
+        orderId, user_id=identity.user_id, is_admin=identity.is_admin, correlation_id=correlation_id(app)
+    )
+    metrics.add_metric(name="OrdersCancelled", unit=MetricUnit.Count, value=1)
+    return json_response(200, order)
+
+
+@logger.inject_lambda_context(correlation_id_path="requestContext.requestId")
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return app.resolve(event, context)

@@ -1,0 +1,115 @@
+"""Pydantic models of the orders HTTP API: request bodies, the order representation and a page."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from commerce.events import Money
+
+MAX_LINES = 50
+MAX_QUANTITY = 100
+IGNORED = "Ignored: prices and names always come from the catalog, never from the client."
+
+AddressValue = Annotated[str, StringConstraints(max_length=500)] | int | bool | None
+
+
+class OrderLineRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    productId: str = Field(min_length=1, max_length=128)
+    quantity: int = Field(ge=1, le=MAX_QUANTITY, strict=True)
+    # Accepted and discarded, so a client that sends what it saw in the catalog is not refused,
+    # and never trusted: the order is priced from the catalog table.
+    unitPrice: Any = Field(default=None, exclude=True, description=IGNORED)
+    price: Any = Field(default=None, exclude=True, description=IGNORED)
+    name: Any = Field(default=None, exclude=True, description=IGNORED)
+
+
+class PlaceOrderRequest(BaseModel):
+    """POST /orders body (with the `Idempotency-Key` header)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    items: list[OrderLineRequest] = Field(min_length=1, max_length=MAX_LINES)
+    paymentMethodId: str = Field(pattern=r"^pm_[A-Za-z0-9_]+$", max_length=255)
+    shippingAddress: (
+        dict[Annotated[str, StringConstraints(min_length=1, max_length=64)], AddressValue] | None
+    ) = Field(default=None, max_length=20)
+    total: Any = Field(default=None, exclude=True, description=IGNORED)
+
+    def canonical(self) -> dict[str, Any]:
+        """What the order depends on (ignored fields left out): the idempotency fingerprint's input."""
+        return self.model_dump(mode="json", exclude_none=True)
+
+
+class OrderLine(BaseModel):
+    productId: str
+    name: str
+    quantity: int
+    unitPrice: Money
+
+
+class Order(BaseModel):
+    """An order as the API shows it."""
+
+    orderId: str
+    userId: str
+    status: str = Field(description="PENDING, CONFIRMED, SHIPPED, REJECTED or CANCELLED")
+    items: list[OrderLine]
+    total: Money
+    paymentMethodId: str
+    shippingAddress: dict[str, Any] | None = None
+    createdAt: str
+    updatedAt: str
+
+
+class OrderPage(BaseModel):
+    """GET /orders: the caller's orders, newest first; `nextCursor` is null on the last page."""
+
+    items: list[Order]
+    nextCursor: str | None = None
+
+
+class ValidationIssue(BaseModel):
+    loc: list[str]
+    msg: str
+
+
+class ProblemDetails(BaseModel):
+    """RFC 9457 problem details (`application/problem+json`)."""
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    errors: list[ValidationIssue] | None = None
+
+
+_PROBLEMS = {
+    400: "Malformed JSON, a missing or invalid Idempotency-Key, or an invalid cursor",
+    401: "Missing, invalid or expired token",
+    404: "No such order (or not yours)",
+    409: "The order's status does not allow this",
+    413: "Body over 64 KiB",
+    415: "Body is not JSON",
+    422: "Validation error, unknown product, mixed currencies, or a key reused with another body",
+}
+
+BEARER: list[dict[str, list[str]]] = [{"bearerAuth": []}]
+
+
+def problem_responses(*statuses: int) -> dict[int, OpenAPIResponse]:
+    return {
+        status: {
+            "description": _PROBLEMS[status],
+            "content": {"application/problem+json": {"model": ProblemDetails}},
+        }
+        for status in statuses
+    }
+
+
+def json_response_doc(description: str, model: type[BaseModel]) -> OpenAPIResponse:
+    return {"description": description, "content": {"application/json": {"model": model}}}

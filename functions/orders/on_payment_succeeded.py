@@ -1,0 +1,28 @@
+"""PaymentSucceeded → the order is CONFIRMED (OrderConfirmed through the outbox).
+
+A payment for an order that was cancelled meanwhile changes nothing here: the payments service
+refunds it when it sees the cancellation.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from commerce.consumer import Delivery, consume
+from commerce.events import PaymentSucceeded
+from commerce.observability import logger, metrics, tracer
+from orders import domain
+from orders.saga import advance
+
+
+def handle(delivery: Delivery) -> None:
+    advance(delivery, domain.CONFIRMED)
+
+
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler
+@metrics.log_metrics(capture_cold_start_metric=True)
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return consume(event, context, handle, accepts={"PaymentSucceeded": PaymentSucceeded})

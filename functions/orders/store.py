@@ -1,0 +1,323 @@
+"""The orders table adapter (DynamoDB, low-level client) and the one read of the catalog table.
+No business rules here: callers decide, this module reads and writes atomically.
+
+Items in the orders table:
+- order: pk `ORDER#<orderId>`, sk `ORDER`; the order's fields, `version`, `correlationId`, and
+  gsi1pk `USER#<userId>` / gsi1sk `<createdAt>#<orderId>` (a user's orders, newest first).
+- idempotency record: pk `IDEMPOTENCY#<userId>#<key>`, sk `IDEMPOTENCY`; `requestHash`, `orderId`,
+  `expiresAt` (TTL, 24 h).
+- outbox entries (`commerce.outbox`).
+
+The catalog table is read with one `BatchGetItem` (read-only, the documented exception to table
+ownership: an order is priced from the catalog's own item at the moment it is placed).
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from pydantic import BaseModel
+
+from commerce.aws import client
+from commerce.outbox import from_attribute_values, outbox_put, to_attribute_values
+
+ORDER_SK = "ORDER"
+IDEMPOTENCY_SK = "IDEMPOTENCY"
+LIST_INDEX = "gsi1"
+KEY_ATTRIBUTES = ("pk", "sk", "gsi1pk", "gsi1sk")
+ORDER_FIELDS = (
+    "orderId",
+    "userId",
+    "status",
+    "items",
+    "total",
+    "paymentMethodId",
+    "shippingAddress",
+    "createdAt",
+    "updatedAt",
+)
+BATCH_GET_ATTEMPTS = 5
+
+
+class IdempotencyKeyTaken(Exception):
+    """The transaction lost to an existing (or concurrently written) idempotency record."""
+
+    def __init__(self, *, contended: bool) -> None:
+        super().__init__("idempotency record exists")
+        self.contended = contended  # True: TransactionConflict (the other writer may not have committed)
+
+
+class TransitionConflict(Exception):
+    """The order changed between our read and our conditional write."""
+
+
+class EventAlreadyRecorded(Exception):
+    """The outbox already holds this event id: the trigger was processed before."""
+
+
+@dataclass(frozen=True)
+class StoredOrder:
+    order: dict[str, Any]
+    version: int
+
+
+def order_key(order_id: str) -> dict[str, Any]:
+    return {"pk": {"S": f"ORDER#{order_id}"}, "sk": {"S": ORDER_SK}}
+
+
+def idempotency_key(user_id: str, key: str) -> dict[str, Any]:
+    return {"pk": {"S": f"IDEMPOTENCY#{user_id}#{key}"}, "sk": {"S": IDEMPOTENCY_SK}}
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _record(item: dict[str, Any]) -> dict[str, Any]:
+    return dict(_plain(from_attribute_values(item)))
+
+
+def _stored_order(item: dict[str, Any]) -> StoredOrder:
+    record = _record(item)
+    order = {field: record[field] for field in ORDER_FIELDS if field in record}
+    return StoredOrder(order=order, version=int(record.get("version", 1)))
+
+
+def _reasons(exc: Exception) -> list[str]:
+    reasons = getattr(exc, "response", {}).get("CancellationReasons") or []
+    return [str(reason.get("Code") or "None") for reason in reasons]
+
+
+class OrdersStore:
+    def __init__(self, table_name: str | None = None, catalog_table_name: str | None = None) -> None:
+        self.table_name = table_name or os.environ["TABLE_NAME"]
+        self._catalog_table_name = catalog_table_name
+
+    @property
+    def catalog_table_name(self) -> str:
+        return self._catalog_table_name or os.environ["CATALOG_TABLE_NAME"]
+
+    # ---- placing --------------------------------------------------------------------------
+
+    def read_for_placement(
+        self, user_id: str, key: str, product_ids: list[str]
+    ) -> tuple[dict[str, Any] | None, dict[str, dict[str, Any]]]:
+        """The live idempotency record for (user, key) and the catalog's {name, price} for each
+        product that exists — in ONE BatchGetItem over both tables (retried only for keys that
+        DynamoDB returns unprocessed under throttling)."""
+        request: dict[str, Any] = {
+            self.catalog_table_name: {
+                "Keys": [
+                    {"pk": {"S": f"PRODUCT#{product_id}"}, "sk": {"S": "PRODUCT"}}
+                    for product_id in dict.fromkeys(product_ids)
+                ],
+                "ProjectionExpression": "productId, #name, price",
+                "ExpressionAttributeNames": {"#name": "name"},
+            },
+            self.table_name: {"Keys": [idempotency_key(user_id, key)], "ConsistentRead": True},
+        }
+        found: dict[str, list[dict[str, Any]]] = {self.catalog_table_name: [], self.table_name: []}
+        for attempt in range(BATCH_GET_ATTEMPTS):
+            response = client("dynamodb").batch_get_item(RequestItems=request)
+            for table, items in response.get("Responses", {}).items():
+                found.setdefault(table, []).extend(items)
+            request = response.get("UnprocessedKeys") or {}
+            if not request:
+                break
+            time.sleep(min(0.05 * 2**attempt, 0.5))  # back off before retrying throttled keys
+        else:
+            raise RuntimeError("BatchGetItem kept returning unprocessed keys")
+        products = {}
+        for item in found[self.catalog_table_name]:
+            product = _record(item)
+            products[product["productId"]] = {"name": product["name"], "price": product["price"]}
+        record = next((_record(item) for item in found[self.table_name]), None)
+        return (record if record and not _expired(record) else None), products
+
+    def idempotency_record(self, user_id: str, key: str) -> dict[str, Any] | None:
+        item = (
+            client("dynamodb")
+            .get_item(TableName=self.table_name, Key=idempotency_key(user_id, key), ConsistentRead=True)
+            .get("Item")
+        )
+        record = _record(item) if item else None
+        return record if record and not _expired(record) else None
+
+    def place(
+        self,
+        order: dict[str, Any],
+        *,
+        idempotency: tuple[str, str],
+        request_hash: str,
+        ttl_seconds: int,
+        event: BaseModel,
+        correlation_id: str,
+    ) -> None:
+        """Idempotency record + order + OrderPlaced outbox entry in ONE TransactWriteItems.
+
+        Raises `IdempotencyKeyTaken` when a live record for the key already exists."""
+        user_id, key = idempotency
+        now = int(time.time())
+        record = {
+            "entity": "IdempotencyRecord",
+            "requestHash": request_hash,
+            "orderId": order["orderId"],
+            "createdAt": order["createdAt"],
+            "expiresAt": now + ttl_seconds,
+        }
+        item = {
+            "pk": f"ORDER#{order['orderId']}",
+            "sk": ORDER_SK,
+            "entity": "Order",
+            **order,
+            "version": 1,
+            "correlationId": correlation_id,
+            "gsi1pk": f"USER#{order['userId']}",
+            "gsi1sk": f"{order['createdAt']}#{order['orderId']}",
+        }
+        try:
+            client("dynamodb").transact_write_items(
+                TransactItems=[
+                    {
+                        "Put": {
+                            "TableName": self.table_name,
+                            "Item": {**idempotency_key(user_id, key), **to_attribute_values(record)},
+                            # An expired record (TTL deletion lags) may be replaced.
+                            "ConditionExpression": "attribute_not_exists(pk) OR expiresAt <= :now",
+                            "ExpressionAttributeValues": {":now": {"N": str(now)}},
+                        }
+                    },
+                    {
+                        "Put": {
+                            "TableName": self.table_name,
+                            "Item": to_attribute_values(item),
+                            "ConditionExpression": "attribute_not_exists(pk)",
+                        }
+                    },
+                    outbox_put(
+                        self.table_name,
+                        "OrderPlaced",
+                        event,
+                        correlation_id=correlation_id,
+                        event_id=order["orderId"],
+                    ),
+                ]
+            )
+        except client("dynamodb").exceptions.TransactionCanceledException as exc:
+            reasons = _reasons(exc)
+            first = reasons[0] if reasons else "None"
+            if first in ("ConditionalCheckFailed", "TransactionConflict"):
+                raise IdempotencyKeyTaken(contended=first == "TransactionConflict") from exc
+            raise
+
+    # ---- reading --------------------------------------------------------------------------
+
+    def get(self, order_id: str) -> StoredOrder | None:
+        """One strongly consistent GetItem (a GET right after POST must see the order)."""
+        item = (
+            client("dynamodb")
+            .get_item(TableName=self.table_name, Key=order_key(order_id), ConsistentRead=True)
+            .get("Item")
+        )
+        if not item or item.get("entity", {}).get("S") != "Order":
+            return None
+        return _stored_order(item)
+
+    def page_for_user(
+        self, user_id: str, limit: int, start_key: dict[str, Any] | None
+    ) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
+        """Up to `limit` of the user's orders, newest first, and the key to continue after.
+
+        One Query on gsi1 for `limit + 1` items: the extra item only says whether another page
+        exists, so the last page carries no cursor."""
+        kwargs: dict[str, Any] = {
+            "TableName": self.table_name,
+            "IndexName": LIST_INDEX,
+            "KeyConditionExpression": "gsi1pk = :p",
+            "ExpressionAttributeValues": {":p": {"S": f"USER#{user_id}"}},
+            "ScanIndexForward": False,
+            "Limit": limit + 1,
+        }
+        if start_key:
+            kwargs["ExclusiveStartKey"] = start_key
+        items = client("dynamodb").query(**kwargs).get("Items", [])
+        page, more = items[:limit], len(items) > limit
+        last_key = {name: page[-1][name] for name in KEY_ATTRIBUTES} if more and page else None
+        return [_stored_order(item).order for item in page], last_key
+
+    # ---- transitions ----------------------------------------------------------------------
+
+    def apply_transition(
+        self,
+        current: StoredOrder,
+        to_status: str,
+        *,
+        updated_at: str,
+        event_name: str,
+        event_data: BaseModel,
+        event_id: str,
+        correlation_id: str,
+        attributes: dict[str, Any] | None = None,
+    ) -> StoredOrder:
+        """Move `current` to `to_status` iff its status and version are still the ones read,
+        with the event's outbox entry, in ONE transaction.
+
+        Raises `TransitionConflict` if the order changed meanwhile, `EventAlreadyRecorded` if the
+        outbox already holds `event_id`."""
+        extra = dict(attributes or {})
+        names = {"#status": "status", "#updatedAt": "updatedAt", "#version": "version"}
+        values: dict[str, Any] = {
+            ":to": {"S": to_status},
+            ":from": {"S": current.order["status"]},
+            ":updatedAt": {"S": updated_at},
+            ":expected": {"N": str(current.version)},
+            ":next": {"N": str(current.version + 1)},
+        }
+        assignments = ["#status = :to", "#updatedAt = :updatedAt", "#version = :next"]
+        for index, (name, value) in enumerate(sorted(extra.items())):
+            names[f"#a{index}"] = name
+            values[f":a{index}"] = to_attribute_values({"v": value})["v"]
+            assignments.append(f"#a{index} = :a{index}")
+        try:
+            client("dynamodb").transact_write_items(
+                TransactItems=[
+                    {
+                        "Update": {
+                            "TableName": self.table_name,
+                            "Key": order_key(current.order["orderId"]),
+                            "UpdateExpression": "SET " + ", ".join(assignments),
+                            "ConditionExpression": "#status = :from AND #version = :expected",
+                            "ExpressionAttributeNames": names,
+                            "ExpressionAttributeValues": values,
+                        }
+                    },
+                    outbox_put(
+                        self.table_name,
+                        event_name,
+                        event_data,
+                        correlation_id=correlation_id,
+                        event_id=event_id,
+                    ),
+                ]
+            )
+        except client("dynamodb").exceptions.TransactionCanceledException as exc:
+            reasons = _reasons(exc)
+            if len(reasons) > 1 and reasons[1] == "ConditionalCheckFailed":
+                raise EventAlreadyRecorded() from exc
+            raise TransitionConflict() from exc
+        order = {**current.order, "status": to_status, "updatedAt": updated_at}
+        return StoredOrder(order=order, version=current.version + 1)
+
+
+def _expired(record: dict[str, Any]) -> bool:
+    return int(record.get("expiresAt", 0)) <= int(time.time())
