@@ -1,0 +1,108 @@
+"""Create the first admin user — against the local stack or a deployed stack.
+
+    python tools/create_admin.py --outputs outputs.json [--stack Commerce-dev] \
+        [--email admin@example.com] [--password '...'] [--name Admin]
+
+`--outputs` is the file `cdk deploy --outputs-file` writes (the local stack writes the same format
+to `.local/outputs.json`); the identity and users table names and the contact key id are read from
+it (outputs IdentityTableName, UsersTableName, ContactKeyId). Writes go through boto3 with the
+usual credential chain: real credentials for a deployed stack, or `AWS_ENDPOINT_URL` plus dummy
+credentials for the local stack. Idempotent: if the email already has an account, that account is
+promoted to admin (its password is left unchanged). The same domain and store code as
+`POST /auth/register` is used, so hashing, the email claim and the UserRegistered event are identical.
+
+Defaults come from the environment: OUTPUTS_FILE (or COMMERCE_OUTPUTS_FILE), STACK_NAME,
+DEV_ADMIN_EMAIL (admin@example.com), DEV_ADMIN_PASSWORD (admin-password-123; local use only).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_EMAIL = "admin@example.com"
+DEFAULT_PASSWORD = "admin-password-123"  # noqa: S105 - the documented local-only default
+REQUIRED_OUTPUTS = ("IdentityTableName", "UsersTableName", "ContactKeyId")
+
+
+def _import_paths() -> None:
+    for path in (ROOT / "functions", ROOT / "layers" / "commerce" / "python"):
+        if str(path) not in sys.path:
+            sys.path.insert(0, str(path))
+
+
+def stack_outputs(outputs_file: Path, stack: str | None) -> dict[str, Any]:
+    outputs: dict[str, dict[str, Any]] = json.loads(outputs_file.read_text())
+    if stack is None:
+        candidates = [name for name, values in outputs.items() if "IdentityTableName" in values]
+        if len(candidates) != 1:
+            raise SystemExit(f"pick a stack with --stack (found: {', '.join(sorted(outputs)) or 'none'})")
+        stack = candidates[0]
+    if stack not in outputs:
+        raise SystemExit(f"stack {stack!r} is not in {outputs_file}")
+    missing = [key for key in REQUIRED_OUTPUTS if key not in outputs[stack]]
+    if missing:
+        raise SystemExit(
+            f"{outputs_file} lacks outputs {missing} for {stack}: is the identity service deployed?"
+        )
+    return outputs[stack]
+
+
+def create_admin(outputs: dict[str, Any], email: str, password: str, name: str) -> tuple[str, bool]:
+    """(user id, True if created / False if an existing account was promoted)."""
+    _import_paths()
+    from identity.domain import Identity
+    from identity.models import RegisterRequest
+    from identity.store import DynamoIdentityStore
+
+    request = RegisterRequest(email=email, password=password, name=name)  # same rules as the API
+    os.environ["CONTACT_KEY_ID"] = str(outputs["ContactKeyId"])
+    from identity.keys import encrypt_contact
+
+    store = DynamoIdentityStore(
+        table=str(outputs["IdentityTableName"]), users_table=str(outputs["UsersTableName"])
+    )
+    service = Identity(store=store, encrypt_contact=encrypt_contact)
+    return service.ensure_admin(request.email, request.password, request.name)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Create (or promote) an admin user of a Commerce stack.")
+    parser.add_argument(
+        "--outputs",
+        type=Path,
+        default=os.environ.get("OUTPUTS_FILE")
+        or os.environ.get("COMMERCE_OUTPUTS_FILE")
+        or ROOT / ".local" / "outputs.json",
+        help="outputs file of `cdk deploy --outputs-file` or the local stack (.local/outputs.json)",
+    )
+    parser.add_argument("--stack", default=os.environ.get("STACK_NAME"), help="stack name, e.g. Commerce-dev")
+    parser.add_argument("--email", default=os.environ.get("DEV_ADMIN_EMAIL", DEFAULT_EMAIL))
+    parser.add_argument("--password", default=os.environ.get("DEV_ADMIN_PASSWORD", DEFAULT_PASSWORD))
+    parser.add_argument("--name", default="Admin")
+    args = parser.parse_args(argv)
+
+    from pydantic import ValidationError
+
+    try:
+        user_id, created = create_admin(
+            stack_outputs(Path(args.outputs), args.stack), args.email, args.password, args.name
+        )
+    except ValidationError as invalid:
+        fields = ", ".join(str(error["loc"][0]) for error in invalid.errors())
+        print(
+            f"invalid admin account ({fields}): password ≥ 10 characters, a valid email, a name",
+            file=sys.stderr,
+        )
+        return 2
+    print(f"admin {'created' if created else 'promoted'}: userId={user_id}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
