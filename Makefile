@@ -87,3 +87,8 @@ redrive: $(VENV_STAMP)
 
 clean:
 	rm -rf cdk.out .local $(LAYER_DIR) .pytest_cache .mypy_cache .ruff_cache
+
+# docs/openapi.json from the Powertools resolvers of every API function (tests fail when stale).
+.PHONY: openapi
+openapi: $(VENV_STAMP)
+	$(PY) tools/openapi.py
