@@ -58,7 +58,18 @@ class Client:
 
 def measure(base_url: str, path: str, headers: dict[str, str], requests: int, threads: int) -> dict[str, Any]:
     client = Client(base_url)
-    for _ in range(20):  # warm-up: cold starts and connection set-up are not measured
+    # Warm-up, also concurrent so that every worker the pool scales out to has had its cold start.
+    warmers = [
+        threading.Thread(
+            target=lambda: [Client(base_url).call("GET", path, headers=headers) for _ in range(10)]
+        )
+        for _ in range(threads)
+    ]
+    for thread in warmers:
+        thread.start()
+    for thread in warmers:
+        thread.join()
+    for _ in range(20):
         client.call("GET", path, headers=headers)
     latencies: list[float] = []
     statuses: dict[int, int] = {}
