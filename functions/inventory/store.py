@@ -116,9 +116,9 @@ class CatalogInventoryStore:
                     "Update": {
                         "TableName": self.table,
                         "Key": _product_key(line.product_id),
-                        "UpdateExpression": "SET stock = stock - :q",
+                        "UpdateExpression": "SET stock = stock - :q ADD version :one",
                         "ConditionExpression": "attribute_exists(pk) AND stock >= :q",
-                        "ExpressionAttributeValues": {":q": {"N": str(line.quantity)}},
+                        "ExpressionAttributeValues": {":q": {"N": str(line.quantity)}, ":one": {"N": "1"}},
                     }
                 }
             )
@@ -221,9 +221,9 @@ class CatalogInventoryStore:
                     "Update": {
                         "TableName": self.table,
                         "Key": _product_key(line.product_id),
-                        "UpdateExpression": "SET stock = stock + :q",
+                        "UpdateExpression": "SET stock = stock + :q ADD version :one",
                         "ConditionExpression": "attribute_exists(pk)",
-                        "ExpressionAttributeValues": {":q": {"N": str(line.quantity)}},
+                        "ExpressionAttributeValues": {":q": {"N": str(line.quantity)}, ":one": {"N": "1"}},
                     }
                 }
             )
@@ -277,9 +277,13 @@ class CatalogInventoryStore:
                 "Update": {
                     "TableName": self.table,
                     "Key": _product_key(product_id),
-                    "UpdateExpression": "SET stock = if_not_exists(stock, :zero) + :q",
+                    "UpdateExpression": "SET stock = if_not_exists(stock, :zero) + :q ADD version :one",
                     "ConditionExpression": "attribute_exists(pk)",
-                    "ExpressionAttributeValues": {":q": {"N": str(quantity)}, ":zero": {"N": "0"}},
+                    "ExpressionAttributeValues": {
+                        ":q": {"N": str(quantity)},
+                        ":zero": {"N": "0"},
+                        ":one": {"N": "1"},
+                    },
                 }
             },
             {

@@ -16,6 +16,7 @@ import base64
 import importlib
 import json
 import os
+import uuid
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -29,7 +30,7 @@ from tests.integration.conftest import create_service_table, stream_records
 
 BUS = "commerce-saga"
 SENDER = "orders@commerce.example.com"
-MAX_RECEIVES = 3
+MAX_RECEIVES = 5  # as QueueConsumer's maxReceiveCount
 
 
 @dataclass(frozen=True)
@@ -130,10 +131,89 @@ class SagaDriver:
                 "sk": {"S": "PRODUCT"},
                 "productId": {"S": product_id},
                 "name": {"S": f"Product {product_id}"},
+                "description": {"S": ""},
                 "stock": {"N": str(stock)},
                 "price": {"M": {"amount": {"N": str(amount)}, "currency": {"S": "EUR"}}},
+                "version": {"N": "1"},
+                "createdAt": {"S": "2026-01-01T00:00:00.000Z"},
+                "updatedAt": {"S": "2026-01-01T00:00:00.000Z"},
             },
         )
+
+    # -- the orders API, called in-process as API Gateway would ----------------------------------
+    def http(
+        self,
+        module: str,
+        method: str,
+        path: str,
+        *,
+        user_id: str,
+        body: Any = None,
+        headers: dict[str, str] | None = None,
+        resource: str | None = None,
+        path_parameters: dict[str, str] | None = None,
+        request_id: str = "req-1",
+    ) -> tuple[int, Any]:
+        all_headers = {"Content-Type": "application/json", **(headers or {})}
+        event = {
+            "resource": resource or path,
+            "path": path,
+            "httpMethod": method,
+            "headers": all_headers,
+            "multiValueHeaders": {k: [v] for k, v in all_headers.items()},
+            "queryStringParameters": None,
+            "multiValueQueryStringParameters": None,
+            "pathParameters": path_parameters,
+            "requestContext": {
+                "requestId": request_id,
+                "resourcePath": resource or path,
+                "httpMethod": method,
+                "authorizer": {"userId": user_id, "roles": "customer"},
+            },
+            "body": None if body is None else json.dumps(body),
+            "isBase64Encoded": False,
+        }
+        handler = importlib.import_module(module)
+        env = {"TABLE_NAME": self.tables["orders"], "CATALOG_TABLE_NAME": self.tables["catalog"]}
+        with _env(env):
+            response = handler.lambda_handler(event, FakeLambdaContext())
+        return int(response["statusCode"]), json.loads(response["body"]) if response.get("body") else None
+
+    def place_order(
+        self, user_id: str, lines: Sequence[tuple[str, int]], method: str = "pm_card_visa", *, key: str = ""
+    ) -> dict[str, Any]:
+        status, order = self.http(
+            "orders.place_order",
+            "POST",
+            "/orders",
+            user_id=user_id,
+            body={"items": [{"productId": p, "quantity": q} for p, q in lines], "paymentMethodId": method},
+            headers={"Idempotency-Key": key or f"key-{uuid.uuid4()}", "X-Correlation-Id": f"corr-{user_id}"},
+        )
+        assert status == 202, order
+        return dict(order)
+
+    def cancel_order(self, user_id: str, order_id: str) -> tuple[int, Any]:
+        return self.http(
+            "orders.cancel_order",
+            "POST",
+            f"/orders/{order_id}/cancel",
+            user_id=user_id,
+            resource="/orders/{orderId}/cancel",
+            path_parameters={"orderId": order_id},
+        )
+
+    def order_status(self, order_id: str) -> str:
+        item = (
+            client("dynamodb")
+            .get_item(
+                TableName=self.tables["orders"],
+                Key={"pk": {"S": f"ORDER#{order_id}"}, "sk": {"S": "ORDER"}},
+                ConsistentRead=True,
+            )
+            .get("Item")
+        )
+        return str(item["status"]["S"]) if item else "MISSING"
 
     def stock(self, product_id: str) -> int:
         item = client("dynamodb").get_item(
@@ -156,10 +236,14 @@ class SagaDriver:
 
         moved = 0
         for table in self.tables.values():
-            fresh = [r for r in stream_records(table) if r["dynamodb"]["SequenceNumber"] not in self.seen]
+            fresh = [
+                r
+                for r in stream_records(table)
+                if f"{table}/{r['dynamodb']['SequenceNumber']}" not in self.seen
+            ]
             if not fresh:
                 continue
-            self.seen.update(r["dynamodb"]["SequenceNumber"] for r in fresh)
+            self.seen.update(f"{table}/{r['dynamodb']['SequenceNumber']}" for r in fresh)
             with _env({"EVENT_BUS_NAME": BUS}):
                 result = outbox_relay.lambda_handler({"Records": fresh}, FakeLambdaContext())
             assert result == {"batchItemFailures": []}, result

@@ -117,6 +117,11 @@ def consume(
                 extra={"reason": str(exc), "message_id": record.message_id, "body_bytes": len(record.body)},
             )
             dead_letter(record, str(exc))
+        except Exception:
+            logger.exception(
+                "event processing failed; SQS will deliver it again", extra={"message_id": record.message_id}
+            )
+            raise
         finally:
             logger.remove_keys(["event_id", "detail_type"])
 
