@@ -72,8 +72,8 @@ def test_customer_orders_a_new_product_and_order_placed_reaches_the_bus(
     token = login(local_stack, email, "correct-horse-1")
     assert token
 
-    body = {"items": [{"productId": created["productId"], "quantity": 2, "unitPrice": {"amount": 1, "currency": "EUR"}}],
-            "paymentMethodId": "pm_card_visa"}  # fmt: skip
+    line = {"productId": created["productId"], "quantity": 2, "unitPrice": {"amount": 1, "currency": "EUR"}}
+    body = {"items": [line], "paymentMethodId": "pm_card_visa"}
     key = {"Idempotency-Key": str(uuid.uuid4())}
     status, order = local_stack.json("POST", "/orders", body, {**bearer(token), **key})
     assert status == 202, order
