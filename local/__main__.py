@@ -59,7 +59,11 @@ def serve(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGINT, on_signal)
     stack = LocalStack(options)
     try:
-        stack.start()
+        try:
+            stack.start()
+        except (OSError, RuntimeError) as exc:
+            logging.getLogger("local").error("cannot start the local stack: %s", exc)
+            return 2
         while not stopped.wait(1):
             pass
     finally:
