@@ -13,7 +13,12 @@ MAX_LINES = 50
 MAX_QUANTITY = 100
 IGNORED = "Ignored: prices and names always come from the catalog, never from the client."
 
-AddressValue = Annotated[str, StringConstraints(max_length=500)] | int | bool | None
+AddressValue = (
+    Annotated[str, StringConstraints(max_length=500)]
+    | Annotated[int, Field(ge=-(10**15), le=10**15)]  # within a DynamoDB number
+    | bool
+    | None
+)
 
 
 class OrderLineRequest(BaseModel):

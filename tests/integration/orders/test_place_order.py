@@ -248,6 +248,8 @@ def test_a_product_listed_twice_is_422(orders_env: OrdersEnv) -> None:
         {"paymentMethodId": ""},
         {"shippingAddress": "1 Main St"},
         {"shippingAddress": {"line1": 1.5}},
+        {"shippingAddress": {"zip": 10**40}},
+        {"shippingAddress": {"nested": {"a": "b"}}},
         {"status": "CONFIRMED"},
         {"userId": "someone-else"},
     ],
