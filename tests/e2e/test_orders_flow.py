@@ -99,6 +99,18 @@ def test_customer_orders_a_new_product_and_order_placed_reaches_the_bus(
             if e["detail"]["data"]["orderId"] == order["orderId"]
         ]
 
+    # Cursors are signed with the stack's generated secret: a real next page, and a tampered one.
+    status, first = local_stack.json("GET", "/products?limit=1")
+    assert status == 200
+    assert first["nextCursor"], "the seeded catalog has more than one product"
+    status, second = local_stack.json("GET", f"/products?limit=1&cursor={first['nextCursor']}")
+    assert status == 200
+    assert second["items"] != first["items"]
+    tampered = (
+        "A" + first["nextCursor"][1:] if first["nextCursor"][0] != "A" else "B" + first["nextCursor"][1:]
+    )
+    assert local_stack.json("GET", f"/products?limit=1&cursor={tampered}")[0] == 400
+
     events = wait_for(order_placed, timeout=30, interval=0.2)
     assert events, f"OrderPlaced never reached the bus\n{local_stack.log_tail()}"
     assert events[0]["source"] == "commerce.orders"
