@@ -15,7 +15,7 @@ CDK_SOURCES := app.py cdk.json $(shell find cdk functions layers/commerce -name 
 LOCAL_TEMPLATE := .local/cdk.out/Commerce-dev.template.json
 
 
-.PHONY: redrive help venv layer synth synth-local test test-unit test-integration test-infra test-e2e lint format dev invoke clean
+.PHONY: docs redrive help venv layer synth synth-local test test-unit test-integration test-infra test-e2e lint format dev invoke clean
 
 help:
 	@echo "make dev      run the whole system locally (API on :$(PORT), AWS stand-in on :$(AWS_PORT))"
@@ -84,6 +84,12 @@ invoke: $(LAYER_STAMP) synth-local
 # Locally it targets the running local stack; with AWS credentials, the deployed stack.
 redrive: $(VENV_STAMP)
 	$(PY) -m tools.redrive $(QUEUE) $(if $(TO),--to $(TO)) $(if $(MAX),--max $(MAX)) $(if $(wildcard .local/outputs.json),--outputs .local/outputs.json)
+
+# Regenerate the generated parts of docs/ from the code and the synthesized template: the C4
+# diagrams in docs/architecture.md and docs/events.md. Tests fail when the committed copies are stale.
+docs: $(LAYER_STAMP) synth-local
+	$(PY) tools/diagrams.py --template $(LOCAL_TEMPLATE)
+	$(PY) tools/event_catalog.py --template $(LOCAL_TEMPLATE)
 
 clean:
 	rm -rf cdk.out .local $(LAYER_DIR) .pytest_cache .mypy_cache .ruff_cache
