@@ -86,10 +86,12 @@ redrive: $(VENV_STAMP)
 	$(PY) -m tools.redrive $(QUEUE) $(if $(TO),--to $(TO)) $(if $(MAX),--max $(MAX)) $(if $(wildcard .local/outputs.json),--outputs .local/outputs.json)
 
 # Regenerate the generated parts of docs/ from the code and the synthesized template: the C4
-# diagrams in docs/architecture.md and docs/events.md. Tests fail when the committed copies are stale.
-docs: $(LAYER_STAMP) synth-local
+# diagrams in docs/architecture.md, docs/events.md, docs/openapi.json and docs/api.md.
+# Tests fail when the committed copies are stale.
+docs: $(LAYER_STAMP) synth-local openapi
 	$(PY) tools/diagrams.py --template $(LOCAL_TEMPLATE)
 	$(PY) tools/event_catalog.py --template $(LOCAL_TEMPLATE)
+	$(PY) tools/api_reference.py --template $(LOCAL_TEMPLATE)
 
 clean:
 	rm -rf cdk.out .local $(LAYER_DIR) .pytest_cache .mypy_cache .ruff_cache
