@@ -16,7 +16,11 @@ from cdk.constructs.schemas import EventSchemaRegistry
 from cdk.nag import acknowledge_stack_findings
 from cdk.services.catalog import CatalogService
 from cdk.services.identity import IdentityService
+from cdk.services.inventory import InventoryService
+from cdk.services.notifications import NotificationsService
+from cdk.services.order_saga import OrderSaga
 from cdk.services.orders import OrdersService
+from cdk.services.payments import PaymentsService
 from cdk.services.system import SystemService
 
 
@@ -31,6 +35,10 @@ class CommerceStack(cdk.Stack):
         self.identity = IdentityService(self, "Identity", platform=self.platform)
         self.catalog = CatalogService(self, "Catalog", platform=self.platform)
         self.orders = OrdersService(self, "Orders", platform=self.platform, catalog_table=self.catalog.table)
+        InventoryService(self, "Inventory", platform=self.platform, catalog_table=self.catalog.table)
+        PaymentsService(self, "Payments", platform=self.platform)
+        NotificationsService(self, "Notifications", platform=self.platform, contact_key=self.identity.contact_key)  # noqa: E501
+        OrderSaga(self, "OrderSaga", platform=self.platform, orders_table=self.orders.table)
 
         self.platform.api.finalize()
         Monitoring(self, "Monitoring", platform=self.platform)

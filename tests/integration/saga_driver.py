@@ -367,13 +367,11 @@ def default_consumers(driver: SagaDriver) -> list[ConsumerSpec]:
     if _orders_saga_available():
         specs += [
             ConsumerSpec(
-                "orders-stock-failed",
-                "orders.on_stock_reservation_failed",
-                ("StockReservationFailed",),
+                "orders-advance",
+                "orders.advance_order",
+                ("StockReservationFailed", "PaymentSucceeded", "PaymentFailed"),
                 orders,
             ),
-            ConsumerSpec("orders-paid", "orders.on_payment_succeeded", ("PaymentSucceeded",), orders),
-            ConsumerSpec("orders-payment-failed", "orders.on_payment_failed", ("PaymentFailed",), orders),
             ConsumerSpec("orders-shipped", "orders.on_shipment_dispatched", ("ShipmentDispatched",), orders),
         ]
     return specs
@@ -383,7 +381,7 @@ def _orders_saga_available() -> bool:
     import importlib.util
 
     try:
-        return importlib.util.find_spec("orders.on_payment_succeeded") is not None
+        return importlib.util.find_spec("orders.advance_order") is not None
     except ModuleNotFoundError:
         return False
 

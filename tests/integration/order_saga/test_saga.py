@@ -16,7 +16,7 @@ from local.stripe_stub import StripeStub
 from tests.conftest import FakeLambdaContext
 from tests.integration.saga_driver import SagaDriver
 
-pytest.importorskip("orders.on_payment_succeeded")
+pytest.importorskip("orders.advance_order")
 
 
 def register(saga: SagaDriver, user_id: str) -> None:

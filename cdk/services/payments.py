@@ -1,0 +1,122 @@
+"""Payments: its own table and outbox relay, the Stripe secret, three consumers and the webhook.
+
+    OrderPlaced     → payments.record_order   (the payments projection: total, payment method)
+    StockReserved   → payments.charge_order   (Stripe PaymentIntent; reserved concurrency protects Stripe)
+    OrderCancelled  → payments.refund_order   (Stripe refund of a captured payment)
+    POST /payments/webhook → payments.stripe_webhook (public; Stripe-Signature verified)
+
+The Stripe secret (`{"apiKey", "webhookSecret"}`) is created with a placeholder API key
+(`sk_test_local`, which only the local Stripe stub accepts) and a generated webhook secret; a real
+deployment sets both with `aws secretsmanager put-secret-value` (docs/saga.md). Functions get the
+secret's ARN in `STRIPE_SECRET_ARN` and read it through Powertools Parameters.
+"""
+
+from __future__ import annotations
+
+import aws_cdk as cdk
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_secretsmanager as secretsmanager
+from constructs import Construct
+
+from cdk.constructs.function import ServiceFunction
+from cdk.constructs.outbox_relay import OutboxRelay
+from cdk.constructs.platform import Platform
+from cdk.constructs.table import ServiceTable
+from cdk.nag import acknowledge
+from cdk.services.catalog import WRITE_KMS, grant_table
+from cdk.services.saga_consumers import saga_consumer
+
+#: Concurrent charging functions at most: Stripe's rate limits are per account.
+CHARGE_CONCURRENCY = 5
+CHARGE_TIMEOUT = cdk.Duration.seconds(60)  # 3 attempts x (3 s connect + 10 s read) fit with room
+# Powertools Idempotency writes, reads, updates and (on failure) deletes its records.
+IDEMPOTENT_ACTIONS = ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem")
+
+
+class PaymentsService(Construct):
+    def __init__(self, scope: Construct, construct_id: str, *, platform: Platform) -> None:
+        super().__init__(scope, construct_id)
+        self.table = ServiceTable(self, "Payments", platform=platform).table
+        self.relay = OutboxRelay(self, "Outbox", platform=platform, table=self.table)
+        self.stripe_secret = secretsmanager.Secret(
+            self,
+            "StripeSecret",
+            description="Stripe API key and webhook signing secret: {apiKey, webhookSecret}",
+            encryption_key=platform.key,
+            generate_secret_string=secretsmanager.SecretStringGenerator(
+                secret_string_template='{"apiKey": "sk_test_local"}',  # noqa: S106 - a placeholder
+                generate_string_key="webhookSecret",
+                exclude_punctuation=True,
+                include_space=False,
+                password_length=48,
+            ),
+            removal_policy=platform.config.removal_policy,
+        )
+        acknowledge(
+            self.stripe_secret,
+            [
+                (
+                    "AwsSolutions::AwsSolutions-SMG4",
+                    "Stripe keys are rolled in the Stripe dashboard, then stored here with "
+                    "put-secret-value (docs/saga.md); Secrets Manager cannot rotate them itself.",
+                )
+            ],
+        )
+        stripe_env = {"TABLE_NAME": self.table.table_name, "STRIPE_SECRET_ARN": self.stripe_secret.secret_arn}
+
+        self.record_order = saga_consumer(
+            self,
+            "RecordOrder",
+            platform=platform,
+            service="payments",
+            module="record_order",
+            description="OrderPlaced → payments.record_order",
+            detail_types=("OrderPlaced",),
+            environment={"TABLE_NAME": self.table.table_name},
+        )
+        grant_table(
+            self.record_order.handler.function, self.table, ("dynamodb:PutItem",), key_actions=WRITE_KMS
+        )
+
+        self.charge_order = saga_consumer(
+            self,
+            "ChargeOrder",
+            platform=platform,
+            service="payments",
+            module="charge_order",
+            description="StockReserved → payments.charge_order (Stripe)",
+            detail_types=("StockReserved",),
+            environment=stripe_env,
+            timeout=CHARGE_TIMEOUT,
+            reserved_concurrency=CHARGE_CONCURRENCY,
+        )
+        self.refund_order = saga_consumer(
+            self,
+            "RefundOrder",
+            platform=platform,
+            service="payments",
+            module="refund_order",
+            description="OrderCancelled → payments.refund_order (Stripe)",
+            detail_types=("OrderCancelled",),
+            environment=stripe_env,
+            timeout=CHARGE_TIMEOUT,
+        )
+        for consumer in (self.charge_order, self.refund_order):
+            self._grant_stripe(consumer.handler.function)
+
+        self.webhook = ServiceFunction(
+            self,
+            "StripeWebhook",
+            platform=platform,
+            service="payments",
+            handler="stripe_webhook.lambda_handler",
+            description="POST /payments/webhook (Stripe)",
+            environment=stripe_env,
+            timeout=cdk.Duration.seconds(15),
+        ).function
+        self._grant_stripe(self.webhook)
+        platform.api.add_route("POST", "/payments/webhook", self.webhook, authenticated=False)
+
+    def _grant_stripe(self, function: lambda_.IFunction) -> None:
+        grant_table(function, self.table, IDEMPOTENT_ACTIONS, key_actions=WRITE_KMS)
+        self.stripe_secret.grant_read(function)
