@@ -1,0 +1,90 @@
+"""Inventory rules with an in-memory store: all-or-nothing reservations, release once, tombstones."""
+
+from __future__ import annotations
+
+from inventory.domain import (
+    AlreadyDecided,
+    Line,
+    NothingToRelease,
+    OutOfStock,
+    Released,
+    ReservationStatus,
+    Reserved,
+    merge_lines,
+    release,
+    reserve,
+)
+
+
+class MemoryStock:
+    def __init__(self, **stock: int) -> None:
+        self.stock = dict(stock)
+        self.reservations: dict[str, tuple[ReservationStatus, tuple[Line, ...]]] = {}
+        self.events: list[str] = []
+
+    def reserve(self, order_id, lines, *, correlation_id):  # type: ignore[no-untyped-def]
+        if order_id in self.reservations:
+            return AlreadyDecided()
+        short = tuple(line.product_id for line in lines if self.stock.get(line.product_id, 0) < line.quantity)
+        if short:
+            return OutOfStock(short)
+        for line in lines:
+            self.stock[line.product_id] -= line.quantity
+        self.reservations[order_id] = (ReservationStatus.RESERVED, lines)
+        self.events.append("StockReserved")
+        return Reserved()
+
+    def record_failure(self, order_id, product_ids, reason, *, correlation_id):  # type: ignore[no-untyped-def]
+        if order_id in self.reservations:
+            return False
+        self.reservations[order_id] = (ReservationStatus.FAILED, ())
+        self.events.append("StockReservationFailed")
+        return True
+
+    def release(self, order_id, *, correlation_id):  # type: ignore[no-untyped-def]
+        if order_id not in self.reservations:
+            return NothingToRelease(None)
+        status, lines = self.reservations[order_id]
+        if status is not ReservationStatus.RESERVED:
+            return NothingToRelease(status)
+        for line in lines:
+            self.stock[line.product_id] += line.quantity
+        self.reservations[order_id] = (ReservationStatus.RELEASED, lines)
+        self.events.append("StockReleased")
+        return Released(lines)
+
+    def cancel_before_reservation(self, order_id):  # type: ignore[no-untyped-def]
+        if order_id in self.reservations:
+            return False
+        self.reservations[order_id] = (ReservationStatus.CANCELLED, ())
+        return True
+
+    def add_stock(self, product_id, quantity, *, event_id):  # type: ignore[no-untyped-def]
+        return True
+
+
+def test_lines_for_the_same_product_are_reserved_as_one_quantity() -> None:
+    assert merge_lines([("b", 1), ("a", 2), ("b", 3)]) == (Line("a", 2), Line("b", 4))
+
+
+def test_a_short_line_reserves_nothing_and_records_the_failure() -> None:
+    store = MemoryStock(a=5, b=1)
+    assert reserve(store, "o-1", [("a", 2), ("b", 2)], correlation_id="c") == "out of stock"
+    assert store.stock == {"a": 5, "b": 1}
+    assert store.events == ["StockReservationFailed"]
+
+
+def test_release_happens_once_whatever_triggers_it() -> None:
+    store = MemoryStock(a=5)
+    reserve(store, "o-1", [("a", 3)], correlation_id="c")
+    assert release(store, "o-1", correlation_id="c") == "released"
+    assert release(store, "o-1", correlation_id="c").startswith("nothing to release")
+    assert store.stock == {"a": 5}
+    assert store.events == ["StockReserved", "StockReleased"]
+
+
+def test_cancellation_before_the_reservation_blocks_the_late_reservation() -> None:
+    store = MemoryStock(a=5)
+    assert release(store, "o-1", correlation_id="c") == "cancelled before reservation"
+    assert reserve(store, "o-1", [("a", 1)], correlation_id="c") == "already decided"
+    assert store.stock == {"a": 5}

@@ -1,0 +1,107 @@
+"""Payment rules with in-memory ports: one charge per order, refunds only for captured payments."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+from payments.domain import (
+    Charged,
+    Declined,
+    OrderNotYetKnown,
+    Payment,
+    Status,
+    cancel,
+    charge,
+    provider_confirmed,
+)
+
+
+class MemoryStore:
+    def __init__(self) -> None:
+        self.payments: dict[str, Payment] = {}
+        self.events: list[tuple[str, str]] = []
+        self.before_move: list[Status] = []  # statuses forced in before the next move (races)
+
+    def get(self, order_id: str) -> Payment | None:
+        return self.payments.get(order_id)
+
+    def add(self, payment: Payment) -> bool:
+        if payment.order_id in self.payments:
+            return False
+        self.payments[payment.order_id] = payment
+        return True
+
+    def move(self, order_id, allowed_from, to, *, correlation_id, payment_id="", reason=""):  # type: ignore[no-untyped-def]
+        if self.before_move:
+            self.payments[order_id] = replace(self.payments[order_id], status=self.before_move.pop(0))
+        current = self.payments[order_id]
+        if current.status not in allowed_from:
+            return False
+        self.payments[order_id] = replace(current, status=to, payment_id=payment_id or current.payment_id)
+        self.events.append((to.value, order_id))
+        return True
+
+
+class FakeGateway:
+    def __init__(self, outcome: Charged | Declined) -> None:
+        self.outcome = outcome
+        self.charges: list[str] = []
+        self.refunds: list[str] = []
+
+    def charge(self, payment: Payment, correlation_id: str = "") -> Charged | Declined:
+        self.charges.append(payment.order_id)
+        return self.outcome
+
+    def refund(self, payment: Payment) -> None:
+        self.refunds.append(payment.payment_id)
+
+
+def pending(order_id: str = "o-1") -> Payment:
+    return Payment(order_id, Status.PENDING, "u-1", 1000, "EUR", "pm_card_visa")
+
+
+def test_charge_before_the_order_is_known_asks_for_a_retry() -> None:
+    with pytest.raises(OrderNotYetKnown):
+        charge(MemoryStore(), FakeGateway(Charged("pi_1")), "o-1", correlation_id="c")
+
+
+def test_a_paid_order_is_never_charged_again() -> None:
+    store, gateway = MemoryStore(), FakeGateway(Charged("pi_1"))
+    store.add(pending())
+    assert charge(store, gateway, "o-1", correlation_id="c") == "paid"
+    assert charge(store, gateway, "o-1", correlation_id="c").startswith("skipped")
+    assert gateway.charges == ["o-1"]
+    assert store.events == [("PAID", "o-1")]
+
+
+def test_declined_card_fails_the_payment() -> None:
+    store = MemoryStore()
+    store.add(pending())
+    assert charge(store, FakeGateway(Declined("card_declined")), "o-1", correlation_id="c") == "declined"
+    assert store.payments["o-1"].status is Status.FAILED
+
+
+def test_a_charge_that_lands_after_the_cancellation_is_refunded() -> None:
+    store, gateway = MemoryStore(), FakeGateway(Charged("pi_1"))
+    store.add(pending())
+    store.before_move = [Status.CANCELLED]  # the order is cancelled while Stripe is charging
+    assert charge(store, gateway, "o-1", correlation_id="c") == "paid after cancellation, refunded"
+    assert gateway.refunds == ["pi_1"]
+    assert store.payments["o-1"].status is Status.REFUNDED
+
+
+def test_cancel_before_the_order_is_known_leaves_a_tombstone_that_prevents_the_charge() -> None:
+    store, gateway = MemoryStore(), FakeGateway(Charged("pi_1"))
+    assert cancel(store, gateway, "o-1", correlation_id="c") == "cancelled before placed"
+    assert not store.add(pending())
+    assert charge(store, gateway, "o-1", correlation_id="c").startswith("skipped")
+    assert gateway.charges == []
+
+
+def test_webhook_confirmation_of_an_already_paid_order_changes_nothing() -> None:
+    store = MemoryStore()
+    store.add(pending())
+    charge(store, FakeGateway(Charged("pi_1")), "o-1", correlation_id="c")
+    assert provider_confirmed(store, "o-1", "pi_1", correlation_id="c") == "already recorded"
+    assert store.events == [("PAID", "o-1")]
