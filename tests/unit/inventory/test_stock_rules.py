@@ -22,7 +22,7 @@ class MemoryStock:
         self.reservations: dict[str, tuple[ReservationStatus, tuple[Line, ...]]] = {}
         self.events: list[str] = []
 
-    def reserve(self, order_id, lines, *, correlation_id):  # type: ignore[no-untyped-def]
+    def reserve(self, order_id, lines, *, correlation_id):
         if order_id in self.reservations:
             return AlreadyDecided()
         short = tuple(line.product_id for line in lines if self.stock.get(line.product_id, 0) < line.quantity)
@@ -34,14 +34,14 @@ class MemoryStock:
         self.events.append("StockReserved")
         return Reserved()
 
-    def record_failure(self, order_id, product_ids, reason, *, correlation_id):  # type: ignore[no-untyped-def]
+    def record_failure(self, order_id, product_ids, reason, *, correlation_id):
         if order_id in self.reservations:
             return False
         self.reservations[order_id] = (ReservationStatus.FAILED, ())
         self.events.append("StockReservationFailed")
         return True
 
-    def release(self, order_id, *, correlation_id):  # type: ignore[no-untyped-def]
+    def release(self, order_id, *, correlation_id):
         if order_id not in self.reservations:
             return NothingToRelease(None)
         status, lines = self.reservations[order_id]
@@ -53,13 +53,13 @@ class MemoryStock:
         self.events.append("StockReleased")
         return Released(lines)
 
-    def cancel_before_reservation(self, order_id):  # type: ignore[no-untyped-def]
+    def cancel_before_reservation(self, order_id):
         if order_id in self.reservations:
             return False
         self.reservations[order_id] = (ReservationStatus.CANCELLED, ())
         return True
 
-    def add_stock(self, product_id, quantity, *, event_id):  # type: ignore[no-untyped-def]
+    def add_stock(self, product_id, quantity, *, event_id):
         return True
 
 

@@ -32,7 +32,7 @@ class MemoryStore:
         self.payments[payment.order_id] = payment
         return True
 
-    def move(self, order_id, allowed_from, to, *, correlation_id, payment_id="", reason=""):  # type: ignore[no-untyped-def]
+    def move(self, order_id, allowed_from, to, *, correlation_id, payment_id="", reason=""):
         if self.before_move:
             self.payments[order_id] = replace(self.payments[order_id], status=self.before_move.pop(0))
         current = self.payments[order_id]
