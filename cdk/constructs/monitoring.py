@@ -10,6 +10,7 @@ from __future__ import annotations
 import aws_cdk as cdk
 import cdk_monitoring_constructs as mc
 from aws_cdk import aws_cloudwatch as cloudwatch
+from aws_cdk import aws_cloudwatch_actions as cw_actions
 from constructs import Construct
 
 from cdk.constructs.function import ServiceFunction
@@ -77,9 +78,7 @@ class Monitoring(Construct):
                     human_readable_name=f"Outbox relay {_name(node)}",
                     alarm_friendly_name=_name(node),
                     is_iterator=True,
-                    add_max_iterator_age_alarm={
-                        "Warning": mc.MaxAgeThreshold(max_age_in_millis=60_000)
-                    },
+                    add_max_iterator_age_alarm={"Warning": mc.MaxAgeThreshold(max_age_in_millis=60_000)},
                     add_throttles_count_alarm={"Warning": mc.ErrorCountThreshold(max_error_count=1)},
                     add_fault_count_alarm={"Warning": mc.ErrorCountThreshold(max_error_count=1)},
                 )
@@ -94,21 +93,36 @@ class Monitoring(Construct):
                     },
                 )
         for node in root.node.find_all():
+            # Functions and tables get dashboard widgets; their failures alarm where they surface
+            # (API 5xx/latency, dead-letter queues, iterator age) and throttles alarm stack-wide
+            # below, which keeps the stack well under CloudFormation's 500-resource limit.
             if isinstance(node, ServiceFunction) and not isinstance(node.node.scope, OutboxRelay):
                 self.facade.monitor_lambda_function(
                     lambda_function=node.function,
                     human_readable_name=_name(node),
                     alarm_friendly_name=_name(node),
-                    add_throttles_count_alarm={"Warning": mc.ErrorCountThreshold(max_error_count=1)},
-                    add_fault_rate_alarm={"Warning": mc.ErrorRateThreshold(max_error_rate=0.05)},
                 )
             elif isinstance(node, ServiceTable):
                 self.facade.monitor_dynamo_table(
-                    table=node.table,
-                    human_readable_name=_name(node),
-                    alarm_friendly_name=_name(node),
-                    add_system_error_count_alarm={"Warning": mc.ErrorCountThreshold(max_error_count=1)},
+                    table=node.table, human_readable_name=_name(node), alarm_friendly_name=_name(node)
                 )
+        throttles = cloudwatch.Alarm(
+            self,
+            "ThrottlesAlarm",
+            alarm_name=f"commerce-{stage}-Lambda-Throttled-Count-Warning",
+            alarm_description="A Lambda function in this account/region was throttled. See docs/runbook.md.",
+            metric=cloudwatch.Metric(
+                namespace="AWS/Lambda",
+                metric_name="Throttles",
+                statistic="Sum",
+                period=cdk.Duration.minutes(1),
+            ),
+            threshold=1,
+            evaluation_periods=1,
+            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+        )
+        throttles.add_alarm_action(cw_actions.SnsAction(platform.alarm_topic))
         self.facade.monitor_custom(
             human_readable_name="Saga outcomes",
             alarm_friendly_name="Saga",
