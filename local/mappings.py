@@ -22,6 +22,8 @@ from local.template import REGION, Resolver, Template, TemplateError
 
 log = logging.getLogger("local.mappings")
 
+LONG_POLL_S = 5
+
 Invoker = Callable[[FunctionSpec, Any, str], tuple[InvokeResult, str | None]]
 """invoke(function, event, trigger) -> (result, outcome text); the caller logs the invocation."""
 
@@ -173,7 +175,8 @@ class SqsPoller(_Poller):
         messages: list[dict[str, Any]] = []
         deadline = time.monotonic() + self.spec.window_s
         while len(messages) < self.spec.batch_size and not self.stop_event.is_set():
-            wait = 1 if not messages else max(0, min(1, int(deadline - time.monotonic() + 0.999)))
+            # An idle long poll costs a request per LONG_POLL_S; moto answers as soon as a message arrives.
+            wait = LONG_POLL_S if not messages else max(0, min(1, int(deadline - time.monotonic() + 0.999)))
             received = self.sqs.receive_message(
                 QueueUrl=self.queue_url,
                 MaxNumberOfMessages=min(10, self.spec.batch_size - len(messages)),
@@ -282,7 +285,7 @@ class StreamPoller(_Poller):
 
     IDLE_MAX_S = 0.25
     BUSY_S = 0.05
-    HINTED_S = 0.02
+    HINTED_S = 0.05
 
     def __init__(
         self,
@@ -463,7 +466,7 @@ class RuleTargetPoller(_Poller):
 
     def poll_once(self) -> None:
         messages = self.sqs.receive_message(
-            QueueUrl=self.target.queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=1
+            QueueUrl=self.target.queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=LONG_POLL_S
         ).get("Messages", [])
         for message in messages:
             event = json.loads(message["Body"])

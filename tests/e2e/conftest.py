@@ -99,7 +99,8 @@ class LocalStackProcess:
         return status, (json.loads(raw) if raw else None)
 
     def client(self, service: str) -> Any:
-        return boto3.client(  # type: ignore[call-overload]
+        factory: Any = boto3.client  # the stubs' overloads want a literal service name
+        return factory(
             service,
             endpoint_url=self.aws_endpoint,
             region_name="us-east-1",
