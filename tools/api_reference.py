@@ -42,7 +42,7 @@ EXAMPLE_BODIES: dict[str, dict[str, Any]] = {
     "POST /payments/webhook": {"id": "evt_123", "type": "payment_intent.succeeded", "data": {"object": {}}},
 }
 EXTRA_HEADERS = {
-    "POST /orders": ['-H "Idempotency-Key: $(uuidgen)"'],
+    "POST /orders": ["-H \"Idempotency-Key: $(python3 -c 'import uuid; print(uuid.uuid4())')\""],
     "POST /payments/webhook": ['-H "Stripe-Signature: t=...,v1=..."  # computed by Stripe'],
 }
 BOUNDS = ("minLength", "maxLength", "minimum", "maximum", "minItems", "maxItems", "pattern")
