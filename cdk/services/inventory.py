@@ -25,7 +25,12 @@ class InventoryService(Construct):
         super().__init__(scope, construct_id)
         environment = {"TABLE_NAME": catalog_table.table_name}
         specs = (
-            ("Reserve", "reserve_stock", ("OrderPlaced",), ("dynamodb:PutItem", "dynamodb:UpdateItem")),
+            (
+                "Reserve",
+                "reserve_stock",
+                ("OrderPlaced",),
+                ("dynamodb:BatchGetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"),
+            ),
             (
                 "Release",
                 "release_stock",

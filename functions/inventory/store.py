@@ -90,9 +90,30 @@ class CatalogInventoryStore:
     def __init__(self, table_name: str | None = None) -> None:
         self.table = table_name or os.environ["TABLE_NAME"]
 
+    def short_lines(self, lines: tuple[Line, ...]) -> tuple[str, ...]:
+        """Products that (as of a consistent read) cannot cover their line. The transaction still
+        decides; this only spares a write that is bound to be cancelled."""
+        keys = [_product_key(line.product_id) for line in lines]
+        response = client("dynamodb").batch_get_item(
+            RequestItems={
+                self.table: {"Keys": keys, "ConsistentRead": True, "ProjectionExpression": "productId, stock"}
+            }
+        )
+        if response.get("UnprocessedKeys"):
+            return ()  # unknown: let the transaction decide
+        stock = {
+            item["productId"]["S"]: int(item.get("stock", {}).get("N", "0"))
+            for item in response.get("Responses", {}).get(self.table, [])
+            if "productId" in item
+        }
+        return tuple(line.product_id for line in lines if stock.get(line.product_id, 0) < line.quantity)
+
     def reserve(
         self, order_id: str, lines: tuple[Line, ...], *, correlation_id: str
     ) -> Reserved | OutOfStock | AlreadyDecided:
+        short = self.short_lines(lines)
+        if short:
+            return OutOfStock(product_ids=short)
         now = int(time.time())
         items: list[dict[str, Any]] = [
             {

@@ -107,6 +107,9 @@ class DynamoPaymentStore:
         payment_id: str = "",
         reason: str = "",
     ) -> bool:
+        current = self.get(order_id)
+        if current is None or current.status not in allowed_from:
+            return False  # the guard below would refuse it too; spare the cancelled write
         names = {"#status": "status"}
         values: dict[str, Any] = {":to": {"S": to.value}, ":now": {"N": str(int(time.time()))}}
         conditions = []
