@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import faulthandler
 import json
 import logging
 import os
@@ -29,6 +30,9 @@ def _logging(verbose: bool) -> None:
     )
     for noisy in ("botocore", "boto3", "urllib3", "werkzeug", "moto"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    logging.getLogger("local.mappings").setLevel(
+        logging.DEBUG if os.environ.get("LOCAL_DEBUG_MAPPINGS") else logging.INFO
+    )
 
 
 def serve(args: argparse.Namespace) -> int:
@@ -57,6 +61,7 @@ def serve(args: argparse.Namespace) -> int:
 
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
+    faulthandler.register(signal.SIGUSR1, all_threads=True)  # `kill -USR1 <pid>` dumps every thread
     stack = LocalStack(options)
     try:
         try:

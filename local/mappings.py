@@ -286,6 +286,7 @@ class StreamPoller(_Poller):
     IDLE_MAX_S = 0.25
     BUSY_S = 0.05
     HINTED_S = 0.05
+    SAFETY_FETCH_S = 1.0
 
     def __init__(
         self,
@@ -301,44 +302,60 @@ class StreamPoller(_Poller):
         self.clients = clients
         self.invoke = invoke
         self.table = spec.source_arn.split(":table/", 1)[-1].split("/", 1)[0]
-        self.iterators: dict[str, str] = {}
+        self.shards: list[str] = []
         self.buffer: list[dict[str, Any]] = []
         self.idle_s = self.BUSY_S
         self.length_hint = length_hint
         self.seen_length: int | None = None
+        self.next_fetch = 0.0
+        self.last_sequence: dict[str, str] = {}
 
-    def _init_iterators(self) -> None:
+    def _init_shards(self) -> None:
         description = self.streams.describe_stream(StreamArn=self.spec.source_arn)["StreamDescription"]
-        # The local tables are created empty at start-up, together with their mappings, so LATEST
-        # means "from the table's beginning" here; starting lazily must not lose early writes.
-        position = "TRIM_HORIZON"
         for shard in description.get("Shards", []):
-            shard_id = shard["ShardId"]
-            if shard_id not in self.iterators:
-                self.iterators[shard_id] = self.streams.get_shard_iterator(
-                    StreamArn=self.spec.source_arn, ShardId=shard_id, ShardIteratorType=position
-                )["ShardIterator"]
+            if shard["ShardId"] not in self.shards:
+                self.shards.append(shard["ShardId"])
+
+    def _iterator(self, shard_id: str) -> str:
+        # A fresh iterator after the last record seen, every time: moto replaces a table's stream
+        # shard object when it rolls back a failed TransactWriteItems, which orphans old iterators.
+        # The tables are created empty together with their mappings, so LATEST means "from the
+        # table's beginning" here; starting lazily must not lose early writes.
+        last = self.last_sequence.get(shard_id)
+        kwargs: dict[str, Any] = {"StreamArn": self.spec.source_arn, "ShardId": shard_id}
+        if last is None:
+            kwargs["ShardIteratorType"] = "TRIM_HORIZON"
+        else:
+            kwargs.update(ShardIteratorType="AFTER_SEQUENCE_NUMBER", SequenceNumber=last)
+        return str(self.streams.get_shard_iterator(**kwargs)["ShardIterator"])
 
     def poll_once(self) -> None:
-        if not self.iterators:
-            self._init_iterators()
+        if not self.shards:
+            self._init_shards()
+        hinted = False
         if not self.buffer and self.length_hint is not None:
             length = self.length_hint(self.table)
-            if length is not None and length == self.seen_length:
+            # The hint only saves calls: a real GetRecords still happens every SAFETY_FETCH_S.
+            if length is not None and length == self.seen_length and time.monotonic() < self.next_fetch:
                 self.stop_event.wait(self.HINTED_S)
                 return
+            hinted = length is not None and length == self.seen_length
             self.seen_length = length
         if not self.buffer:
-            for shard_id, iterator in list(self.iterators.items()):
-                response = self.streams.get_records(ShardIterator=iterator, Limit=1000)
-                self.iterators[shard_id] = response.get("NextShardIterator") or iterator
+            self.next_fetch = time.monotonic() + self.SAFETY_FETCH_S
+            for shard_id in list(self.shards):
+                response = self.streams.get_records(ShardIterator=self._iterator(shard_id), Limit=1000)
                 for record in response.get("Records", []):
                     record = _plain(record)
                     record["eventVersion"] = "1.1"
                     record["eventSourceARN"] = self.spec.source_arn
                     record["awsRegion"] = REGION
                     record["_arrival"] = time.time()
+                    record["_shard"] = shard_id
                     self.buffer.append(record)
+                    self.last_sequence[shard_id] = record["dynamodb"]["SequenceNumber"]
+            if hinted and self.buffer:
+                log.debug("%s: the stream length hint missed %d record(s)", self.table, len(self.buffer))
         if self.spec.filters:
             self.buffer = [r for r in self.buffer if any(matches(f, _public(r)) for f in self.spec.filters)]
         if not self.buffer:
@@ -422,7 +439,7 @@ class StreamPoller(_Poller):
             "version": "1.0",
             "timestamp": dt.datetime.now(dt.UTC).isoformat().replace("+00:00", "Z"),
             "DDBStreamBatchInfo": {
-                "shardId": next(iter(self.iterators), ""),
+                "shardId": first.get("_shard", ""),
                 "startSequenceNumber": first["dynamodb"]["SequenceNumber"],
                 "endSequenceNumber": last["dynamodb"]["SequenceNumber"],
                 "approximateArrivalOfFirstRecord": _iso(first["dynamodb"].get("ApproximateCreationDateTime")),

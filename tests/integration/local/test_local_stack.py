@@ -217,3 +217,33 @@ def test_twenty_concurrent_authorized_requests_all_succeed(stack: LocalStack) ->
     with ThreadPoolExecutor(max_workers=20) as pool:
         statuses = list(pool.map(call, range(20)))
     assert statuses == [200] * 20
+
+
+def test_stream_delivery_survives_a_rolled_back_transaction(stack: LocalStack) -> None:
+    # moto restores a deep copy of the table when TransactWriteItems fails; delivery must go on.
+    ddb = _client(stack, "dynamodb")
+    table = stack.physical["Table"].ref
+    with pytest.raises(ddb.exceptions.TransactionCanceledException):
+        ddb.transact_write_items(
+            TransactItems=[
+                {
+                    "Put": {
+                        "TableName": table,
+                        "Item": {"pk": {"S": "ITEM#1"}, "sk": {"S": "a"}},
+                        "ConditionExpression": "attribute_not_exists(pk)",
+                    }
+                }
+            ]
+        )
+    ddb.put_item(TableName=table, Item={"pk": {"S": "ITEM#after-rollback"}, "sk": {"S": "a"}})
+    sqs = _client(stack, "sqs")
+
+    def delivered() -> bool:
+        for message in sqs.receive_message(
+            QueueUrl=_queue_url(stack, "StreamSink"), MaxNumberOfMessages=10
+        ).get("Messages", []):
+            if json.loads(message["Body"])["dynamodb"]["Keys"]["pk"]["S"] == "ITEM#after-rollback":
+                return True
+        return False
+
+    assert _eventually(delivered)
