@@ -101,7 +101,12 @@ ALLOWED: dict[str, set[str]] = {
         "dynamodb:UpdateItem",
         *CONSUMER,
     },
-    "inventory.reserve_stock": {"dynamodb:PutItem", "dynamodb:UpdateItem", *CONSUMER},
+    "inventory.reserve_stock": {
+        "dynamodb:BatchGetItem",
+        "dynamodb:PutItem",
+        "dynamodb:UpdateItem",
+        *CONSUMER,
+    },
     "inventory.release_stock": {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", *CONSUMER},
     "inventory.replenish_stock": {"dynamodb:PutItem", "dynamodb:UpdateItem", *CONSUMER},
     "payments.record_order": {"dynamodb:PutItem", *CONSUMER},
