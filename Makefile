@@ -100,3 +100,14 @@ clean:
 .PHONY: openapi
 openapi: $(VENV_STAMP)
 	$(PY) tools/openapi.py
+
+# Proof (never part of `make test`): benchmarks with budgets, fault injection, API fuzzing.
+.PHONY: bench chaos fuzz
+bench: $(LAYER_STAMP) synth-local
+	$(PY) -m benchmarks.run
+
+chaos: $(LAYER_STAMP) synth-local
+	$(PY) -m tools.chaos --orders $(or $(N),500) --rate $(or $(RATE),0.05)
+
+fuzz: $(LAYER_STAMP) synth-local
+	$(PY) -m tools.fuzz

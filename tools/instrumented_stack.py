@@ -25,7 +25,7 @@ import random
 import tempfile
 import threading
 import time
-from collections import Counter
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -60,6 +60,7 @@ class Faults:
 @dataclass
 class Tally:
     invocations: Counter[str] = field(default_factory=Counter)
+    duration_ms: defaultdict[str, float] = field(default_factory=lambda: defaultdict(float))
     errors: Counter[str] = field(default_factory=Counter)
     duplicated: Counter[str] = field(default_factory=Counter)
     stripe_faults: Counter[str] = field(default_factory=Counter)
@@ -72,10 +73,11 @@ class _FaultyStripeHandler(stripe_stub._Handler):
     faults: Faults
     rng: random.Random
     tally: Tally
+    armed: Any  # () -> bool
     _lose = False
 
     def do_POST(self) -> None:
-        if self.path.startswith("/v1/") and self.rng.random() < self.faults.rate:
+        if self.path.startswith("/v1/") and self.armed() and self.rng.random() < self.faults.rate:
             if self.rng.random() < 0.5:
                 self._body()
                 with self.tally.lock:
@@ -113,6 +115,7 @@ class InstrumentedStack(LocalStack):
         call_log: bool = False,
         seed: bool = True,
         max_workers: int = 4,
+        sqs_retry_delay_s: float = 12.0,
     ) -> None:
         self.workdir = Path(tempfile.mkdtemp(prefix="commerce-harness-"))
         super().__init__(
@@ -124,7 +127,10 @@ class InstrumentedStack(LocalStack):
                 state_dir=self.workdir,
                 seed=False,  # seeded below, once the worker hooks are in place
                 max_workers=max_workers,
-                sqs_retry_delay_s=0.2,
+                # Long enough for a Powertools Idempotency INPROGRESS record left by a failed
+                # attempt to expire before the 5th receive, as SQS's visibility timeout
+                # (6x the function timeout) guarantees on AWS; short enough for a harness.
+                sqs_retry_delay_s=sqs_retry_delay_s,
                 repo_root=ROOT,
             )
         )
@@ -144,22 +150,45 @@ class InstrumentedStack(LocalStack):
     def faults_dir(self) -> Path:
         return self.workdir / "faults"
 
+    @property
+    def switch(self) -> Path:
+        return self.workdir / "faults-armed"
+
+    @property
+    def armed(self) -> bool:
+        return self.switch.exists()
+
+    def arm(self, armed: bool = True) -> None:
+        """Faults (AWS calls, Stripe, deliveries) happen only while armed; a set-up runs unarmed."""
+        if armed:
+            self.switch.touch()
+        else:
+            self.switch.unlink(missing_ok=True)
+
     def clients(self) -> Clients:
         return Clients(self.aws_endpoint)
 
     def start(self) -> InstrumentedStack:
+        keep_streams_across_rollbacks()
         super().start()
         assert self.runtime is not None
+        self._serialize_moto()
         env = {"PYTHONPATH": str(HOOKS), "COMMERCE_FAULT_LOG": str(self.faults_dir)}
         if self.call_log:
             env["COMMERCE_CALL_LOG"] = str(self.calls_dir)
         if self.faults.rate > 0:
             env["COMMERCE_FAULTS"] = f"rate={self.faults.rate},seed={self.faults.seed}"
+            env["COMMERCE_FAULTS_SWITCH"] = str(self.switch)
             if self.stripe is not None:
                 handler = type(
                     "ChaosStripeHandler",
                     (_FaultyStripeHandler,),
-                    {"faults": self.faults, "rng": random.Random(self.faults.seed), "tally": self.tally},
+                    {
+                        "faults": self.faults,
+                        "rng": random.Random(self.faults.seed),
+                        "tally": self.tally,
+                        "armed": staticmethod(lambda: self.armed),
+                    },
                 )
                 self.stripe.server.RequestHandlerClass = handler
         self.runtime.extra_env.update(env)
@@ -170,6 +199,30 @@ class InstrumentedStack(LocalStack):
             seed(self, ROOT)
         return self
 
+    def _serialize_moto(self) -> None:
+        """One DynamoDB request at a time in moto: its DynamoDB backend is not thread-safe.
+
+        moto's TransactWriteItems deep-copies the table to roll back on failure; a concurrent write
+        makes the copy raise (a 500), and a rollback restores a snapshot over writes that happened
+        meanwhile (lost updates). Under concurrent load that breaks exactly the invariants a chaos
+        run checks, so the harness serializes the stand-in's DynamoDB (real DynamoDB has no such
+        problem). Other services stay concurrent (SQS long polls must not hold the lock).
+        """
+        server = getattr(getattr(self.moto, "_server", None), "_server", None)
+        if server is None:
+            log.warning("cannot serialize moto: unknown ThreadedMotoServer internals")
+            return
+        inner = server.app
+        lock = threading.Lock()
+
+        def serialized(environ: Any, start_response: Any) -> Any:
+            if not str(environ.get("HTTP_X_AMZ_TARGET", "")).startswith("DynamoDB"):
+                return inner(environ, start_response)
+            with lock:
+                return list(inner(environ, start_response))
+
+        server.app = serialized
+
     def stop(self) -> None:
         for timer in self._timers:
             timer.cancel()
@@ -179,14 +232,16 @@ class InstrumentedStack(LocalStack):
     def _invoke_async(self, spec: FunctionSpec, event: Any, trigger: str) -> tuple[InvokeResult, str | None]:
         records: list[dict[str, Any]] = (event.get("Records") if isinstance(event, dict) else None) or []
         sqs = bool(records) and records[0].get("eventSource") == "aws:sqs"
-        if sqs and self.faults.rate > 0 and len(records) > 1:
+        armed = self.armed
+        if sqs and armed and self.faults.rate > 0 and len(records) > 1:
             event = {**event, "Records": self.rng.sample(records, len(records))}
         result, outcome = super()._invoke_async(spec, event, trigger)
         with self.tally.lock:
             self.tally.invocations[spec.logical_id] += 1
+            self.tally.duration_ms[spec.logical_id] += result.duration_ms
             if not result.ok or outcome:
                 self.tally.errors[spec.logical_id] += 1
-        if records and self.faults.duplicates > 0 and self.rng.random() < self.faults.duplicates:
+        if records and armed and self.faults.duplicates > 0 and self.rng.random() < self.faults.duplicates:
             with self.tally.lock:
                 self.tally.duplicated[spec.logical_id] += 1
             if sqs:
@@ -211,6 +266,7 @@ class InstrumentedStack(LocalStack):
         result = super()._invoke_api(spec, event, timeout_s, trigger)
         with self.tally.lock:
             self.tally.invocations[spec.logical_id] += 1
+            self.tally.duration_ms[spec.logical_id] += result.duration_ms
         return result
 
     # -- inspection -------------------------------------------------------------------------------
@@ -261,6 +317,7 @@ class InstrumentedStack(LocalStack):
             path.unlink()
         with self.tally.lock:
             self.tally.invocations.clear()
+            self.tally.duration_ms.clear()
 
     def table_names(self) -> dict[str, str]:
         """Table physical name by logical id."""
@@ -295,6 +352,39 @@ class InstrumentedStack(LocalStack):
         before = sum(self.tally.invocations.values())
         time.sleep(settle_s)
         return sum(self.tally.invocations.values()) == before
+
+
+def keep_streams_across_rollbacks() -> None:
+    """Make moto's failed TransactWriteItems keep the table's stream alive (idempotent).
+
+    moto rolls a failed transaction back by replacing the Table object with a deep copy taken
+    before it; the copy has a *new* StreamShard, while every open shard iterator (the local stack's
+    stream pollers hold one per table) still points at the old one. From then on the table's new
+    stream records are invisible: the outbox relay of that table never fires again. A failed
+    transaction is ordinary in this system (conditional writes guard idempotency and stock), so
+    the stream shard object is kept: its items are brought up to date and it is put back.
+    """
+    from moto.dynamodb.models import DynamoDBBackend
+
+    original = DynamoDBBackend.transact_write_items
+    if getattr(original, "_keeps_streams", False):
+        return
+
+    def transact_write_items(self: Any, transact_items: list[dict[str, Any]]) -> None:
+        shards = {name: table.stream_shard for name, table in self.tables.items()}
+        try:
+            original(self, transact_items)
+        except Exception:
+            for name, shard in shards.items():
+                table = self.tables.get(name)
+                if table is not None and shard is not None and table.stream_shard is not shard:
+                    shard.items[:] = table.stream_shard.items
+                    shard.table = table
+                    table.stream_shard = shard
+            raise
+
+    transact_write_items._keeps_streams = True  # type: ignore[attr-defined]
+    DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign]
 
 
 def _read_jsonl(folder: Path) -> list[dict[str, Any]]:

@@ -10,7 +10,9 @@ botocore's client factory so every AWS client the function creates gets two opti
   calls is sent, answer it with a transient error instead (DynamoDB: ThrottlingException or
   ProvisionedThroughputExceededException, HTTP 400; SQS/EventBridge: ServiceUnavailable /
   InternalFailure, HTTP 5xx), exactly what botocore's retry handler and our code must survive.
-  Every injected fault is logged to `<COMMERCE_FAULT_LOG>/<function>.<pid>.jsonl`. Used by `make chaos`.
+  Every injected fault is logged to `<COMMERCE_FAULT_LOG>/<function>.<pid>.jsonl`. With
+  `COMMERCE_FAULTS_SWITCH=<path>`, faults are injected only while that file exists (a harness
+  arms them after its set-up and disarms them before its final checks). Used by `make chaos`.
 
 Nothing here is shipped: the folder exists only on the developer machine's PYTHONPATH for a harness.
 """
@@ -105,6 +107,7 @@ def _install() -> None:
     calls = _Log(call_dir) if call_dir else None
     fault_log = _Log(os.environ.get("COMMERCE_FAULT_LOG", call_dir or "/tmp/commerce-faults"))  # noqa: S108
     rate = float(faults.get("rate", "0"))
+    switch = os.environ.get("COMMERCE_FAULTS_SWITCH")
     rng = random.Random(f"{faults.get('seed', '1')}-{function}-{os.getpid()}")
     original = botocore.session.Session.create_client
 
@@ -140,7 +143,7 @@ def _install() -> None:
         if rate > 0 and service in FAULT_SERVICES:
 
             def inject(request: Any, **kw: Any) -> Any:
-                if rng.random() >= rate:
+                if rng.random() >= rate or (switch and not os.path.exists(switch)):
                     return None
                 table = DYNAMODB_FAULTS if service == "dynamodb" else OTHER_FAULTS
                 status, code, message = rng.choice(table)
@@ -157,7 +160,7 @@ def _install() -> None:
             events.register(f"before-send.{client.meta.service_model.service_id.hyphenize()}", inject)
         return client
 
-    botocore.session.Session.create_client = create_client  # type: ignore[method-assign]
+    botocore.session.Session.create_client = create_client
 
 
 _install()

@@ -1,0 +1,281 @@
+"""`make bench`: every benchmark, one table each, benchmarks/results.json, non-zero exit on a broken budget.
+
+    python -m benchmarks.run [--runs 5] [--requests 200] [--sizes 1000,100000] [--skip coldstart,...]
+
+1. cold start of every function vs the floor (benchmarks/coldstart.py), budget <= 1.3x floor;
+2. AWS calls and DynamoDB capacity per API operation and per saga step, saga latency
+   (benchmarks/calls.py);
+3. local API p50/p99 and req/s for GET /health, GET /products, GET /orders/{id}, POST /orders
+   against `python -m local serve` on free loopback ports (benchmarks/local_api.py);
+4. GET /orders with 1,000 vs 100,000 orders in the table (benchmarks/flat_list.py), must stay flat;
+5. the estimated AWS cost per 1 million orders, from 2. and the template's memory sizes.
+
+Benchmarks are never part of `make test`: their numbers depend on the machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import signal
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from benchmarks.local_api import TEMPLATE, Client, measure, start_stack  # noqa: E402
+
+RESULTS = ROOT / "benchmarks" / "results.json"
+API_P50_BUDGET_MS = 20.0  # warm GET p50 on the local stack (the local-stack engineer's target)
+
+# Prices (us-east-1, on-demand): Lambda arm64, DynamoDB on-demand, SQS standard, EventBridge custom
+# events, API Gateway REST.
+PRICES = {
+    "lambda_gb_s": 0.0000133334,
+    "lambda_request": 0.20 / 1e6,
+    "dynamodb_wru": 1.25 / 1e6,
+    "dynamodb_rru": 0.25 / 1e6,
+    "sqs_request": 0.40 / 1e6,
+    "eventbridge_event": 1.00 / 1e6,
+    "apigw_request": 3.50 / 1e6,
+}
+SQS_REQUESTS_PER_DELIVERY = 3  # EventBridge's SendMessage, the poller's ReceiveMessage, DeleteMessage
+API_REQUESTS_PER_ORDER = 2  # POST /orders and one GET /orders/{id}
+LAMBDA_BILLING_MIN_MS = 1
+
+
+def _module(name: str, *args: str) -> dict[str, Any]:
+    """Runs `python -m benchmarks.<name>` in its own process (clean imports, own moto); its JSON."""
+    out = ROOT / ".local" / f"bench-{name}.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    done = subprocess.run(
+        [sys.executable, "-m", f"benchmarks.{name}", *args, "--out", str(out)], cwd=ROOT, check=False
+    )
+    if not out.exists():
+        raise SystemExit(f"benchmarks.{name} failed (exit {done.returncode})")
+    report = dict(json.loads(out.read_text()))
+    report["exit"] = done.returncode
+    return report
+
+
+def api_latency(template: Path, requests: int, threads: int) -> dict[str, Any]:
+    process, base = start_stack(template)
+    try:
+        client = Client(base)
+        email, password = f"bench-{uuid.uuid4().hex[:8]}@example.com", "bench-password-123"
+        client.call("POST", "/auth/register", {"email": email, "password": password, "name": "Bench"})
+        _, tokens = client.call("POST", "/auth/login", {"email": email, "password": password})
+        auth = {"Authorization": f"Bearer {tokens['accessToken']}"}
+        deadline = time.monotonic() + 60
+        products: Any = {}
+        while time.monotonic() < deadline:  # the stack seeds demo products in the background
+            status, products = client.call("GET", "/products?limit=20")
+            if status == 200 and products.get("items"):
+                break
+            time.sleep(0.2)
+        product = products["items"][0]["productId"]
+        body = {"items": [{"productId": product, "quantity": 1}], "paymentMethodId": "pm_card_visa"}
+        _, order = client.call("POST", "/orders", body, {**auth, "Idempotency-Key": uuid.uuid4().hex})
+        rows = [
+            measure(base, "/health", {}, requests, threads),
+            measure(base, "/products?limit=20", {}, requests, threads),
+            measure(base, f"/orders/{order['orderId']}", auth, requests, threads),
+            _measure_post(base, body, auth, requests, threads),
+        ]
+        for row, name in zip(
+            rows, ("GET /health", "GET /products", "GET /orders/{id}", "POST /orders"), strict=True
+        ):
+            row["route"] = name
+        return {"requests": requests, "threads": threads, "routes": rows, "p50_budget_ms": API_P50_BUDGET_MS}
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=20)
+
+
+def _measure_post(
+    base: str, body: dict[str, Any], auth: dict[str, str], requests: int, threads: int
+) -> dict[str, Any]:
+    client = Client(base)
+    for _ in range(10):
+        client.call("POST", "/orders", body, {**auth, "Idempotency-Key": uuid.uuid4().hex})
+    latencies: list[float] = []
+    statuses: dict[int, int] = {}
+    for _ in range(requests):
+        started = time.perf_counter()
+        status, _ = client.call("POST", "/orders", body, {**auth, "Idempotency-Key": uuid.uuid4().hex})
+        latencies.append((time.perf_counter() - started) * 1000)
+        statuses[status] = statuses.get(status, 0) + 1
+    latencies.sort()
+    per_thread = max(1, requests // threads)
+    done = [0]
+    lock = threading.Lock()
+
+    def worker() -> None:
+        own = Client(base)
+        for _ in range(per_thread):
+            own.call("POST", "/orders", body, {**auth, "Idempotency-Key": uuid.uuid4().hex})
+            with lock:
+                done[0] += 1
+
+    started = time.perf_counter()
+    pool = [threading.Thread(target=worker) for _ in range(threads)]
+    for thread in pool:
+        thread.start()
+    for thread in pool:
+        thread.join()
+    elapsed = time.perf_counter() - started
+    return {
+        "path": "/orders",
+        "requests": requests,
+        "statuses": statuses,
+        "p50_ms": round(statistics.median(latencies), 2),
+        "p99_ms": round(latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))], 2),
+        "max_ms": round(latencies[-1], 2),
+        "req_per_s_sequential": round(requests / (sum(latencies) / 1000), 1),
+        f"req_per_s_{threads}_connections": round(done[0] / elapsed, 1),
+    }
+
+
+def cost(calls: dict[str, Any]) -> dict[str, Any]:
+    """Per 1 million orders, from the measured saga and one POST + one GET per order."""
+    memory = calls["memory_mb"]
+    invocations = dict(calls["saga_invocations_per_order"])
+    durations = dict(calls["saga_duration_ms_per_order"])
+    api_rows = {r["function"]: r for r in calls["rows"] if r["scope"].startswith("api")}
+    saga_rows = [r for r in calls["rows"] if r["scope"].startswith("saga")]
+    get_order = next((f for f in api_rows if f.startswith("OrdersGetOrder")), None)
+    if get_order:
+        invocations[get_order] = invocations.get(get_order, 0) + 1
+        durations[get_order] = durations.get(get_order, 0) + 10.0  # a warm GetItem-sized request
+    gb_s = sum(
+        max(LAMBDA_BILLING_MIN_MS, durations.get(f, 0)) / 1000 * memory.get(f, 128) / 1024
+        for f in invocations
+    )
+    lambda_requests = sum(invocations.values())
+    rru = sum(r["rcu"] for r in saga_rows) + (api_rows[get_order]["rcu"] if get_order else 0)
+    wru = sum(r["wcu"] for r in saga_rows)
+    put_events = sum(v for r in saga_rows for k, v in r["aws_calls"].items() if k == "events:PutEvents")
+    deliveries = sum(
+        r["invocations"] for r in saga_rows if "Consumer" in r["function"] or "Advance" in r["function"]
+    )
+    per_order = {
+        "lambda_compute": gb_s * PRICES["lambda_gb_s"],
+        "lambda_requests": lambda_requests * PRICES["lambda_request"],
+        "dynamodb_writes": wru * PRICES["dynamodb_wru"],
+        "dynamodb_reads": rru * PRICES["dynamodb_rru"],
+        "eventbridge": put_events * PRICES["eventbridge_event"],
+        "sqs": deliveries * SQS_REQUESTS_PER_DELIVERY * PRICES["sqs_request"],
+        "api_gateway": API_REQUESTS_PER_ORDER * PRICES["apigw_request"],
+    }
+    per_million = {k: round(v * 1e6, 2) for k, v in per_order.items()}
+    return {
+        "assumptions": {
+            "api_requests_per_order": API_REQUESTS_PER_ORDER,
+            "lambda_invocations_per_order": round(lambda_requests, 2),
+            "lambda_gb_s_per_order": round(gb_s, 5),
+            "durations": "warm local durations measured in 2. (moto in place of AWS; real calls differ)",
+            "memory": "MemorySize of each function in the template",
+            "dynamodb_wru_per_order": round(wru, 2),
+            "dynamodb_rru_per_order": round(rru, 2),
+            "eventbridge_events_per_order": round(put_events, 2),
+            "sqs_requests_per_order": round(deliveries * SQS_REQUESTS_PER_DELIVERY, 2),
+            "not_included": "CloudWatch logs/metrics, X-Ray, KMS, Secrets Manager, SES, data transfer, "
+            "free tiers, authorizer cache misses beyond one per order, Stripe fees",
+            "prices": PRICES,
+        },
+        "usd_per_million_orders": per_million,
+        "total_usd_per_million_orders": round(sum(per_million.values()), 2),
+    }
+
+
+def print_api(report: dict[str, Any]) -> None:
+    print(f"\nLocal API (warm, {report['requests']} sequential requests + {report['threads']} connections)")
+    print(f"{'route':<20} {'p50 ms':>8} {'p99 ms':>8} {'req/s seq':>10} {'req/s par':>10}  statuses")
+    for row in report["routes"]:
+        parallel = next(v for k, v in row.items() if k.endswith("_connections"))
+        print(
+            f"{row['route']:<20} {row['p50_ms']:>8} {row['p99_ms']:>8} {row['req_per_s_sequential']:>10} "
+            f"{parallel:>10}  {row['statuses']}"
+        )
+
+
+def print_cost(report: dict[str, Any]) -> None:
+    print("\nEstimated AWS cost per 1 million orders (USD)")
+    for key, value in report["usd_per_million_orders"].items():
+        print(f"  {key:<18} {value:>10.2f}")
+    print(f"  {'total':<18} {report['total_usd_per_million_orders']:>10.2f}")
+    print("  assumptions:")
+    for key, value in report["assumptions"].items():
+        if key != "prices":
+            print(f"    {key}: {value}")
+    print(f"    prices: {report['assumptions']['prices']}")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--requests", type=int, default=200)
+    parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--orders", type=int, default=5)
+    parser.add_argument("--sizes", default="1000,100000")
+    parser.add_argument("--template", default=str(TEMPLATE))
+    parser.add_argument("--skip", default="", help="comma-separated: coldstart,calls,api,flat")
+    args = parser.parse_args()
+    skip = set(filter(None, args.skip.split(",")))
+    results: dict[str, Any] = {
+        "machine": {
+            "cpus": os.cpu_count(),
+            "platform": platform.platform(),
+            "python": platform.python_version(),
+        },
+        "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+    }
+    budgets: dict[str, bool] = {}
+    if "coldstart" not in skip:
+        from benchmarks.coldstart import print_table as print_coldstart
+
+        results["coldstart"] = _module("coldstart", "--runs", str(args.runs), "--template", args.template)
+        print_coldstart(results["coldstart"])
+        budgets["cold start <= 1.3x floor"] = results["coldstart"]["exit"] == 0
+    if "calls" not in skip:
+        from benchmarks.calls import print_table as print_calls
+
+        results["calls"] = _module("calls", "--orders", str(args.orders))
+        print_calls(results["calls"])
+        results["cost"] = cost(results["calls"])
+        print_cost(results["cost"])
+    if "api" not in skip:
+        results["api"] = api_latency(Path(args.template), args.requests, args.threads)
+        print_api(results["api"])
+        budgets[f"warm GET p50 <= {API_P50_BUDGET_MS} ms"] = all(
+            r["p50_ms"] <= API_P50_BUDGET_MS for r in results["api"]["routes"] if r["route"].startswith("GET")
+        )
+    if "flat" not in skip:
+        from benchmarks.flat_list import print_table as print_flat
+
+        results["flat_list"] = _module("flat_list", "--sizes", args.sizes)
+        print_flat(results["flat_list"])
+        budgets["GET /orders flat from 1k to 100k orders"] = bool(results["flat_list"]["flat"])
+    results["budgets"] = budgets
+    RESULTS.write_text(json.dumps(results, indent=2) + "\n")
+    print("\nBudgets")
+    for name, ok in budgets.items():
+        print(f"  {'ok' if ok else 'BROKEN':<7} {name}")
+    print(f"wrote {RESULTS.relative_to(ROOT)}")
+    return 0 if all(budgets.values()) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
