@@ -16,7 +16,7 @@ from typing import Any
 from local.apigw import Gateway, load_api
 from local.functions import FunctionSpec, load_functions
 from local.mappings import Mappings, load_mappings
-from local.provision import Clients, MotoServer, Provisioner
+from local.provision import Clients, MotoServer, Provisioner, port_is_free
 from local.runtime import InvokeResult, Runtime
 from local.server import ApiServer
 from local.template import Physical, Resolver, Template
@@ -64,6 +64,8 @@ class LocalStack:
     def start(self) -> LocalStack:
         began = time.monotonic()
         opts = self.options
+        if not port_is_free(opts.port):
+            raise RuntimeError(f"port {opts.port} is in use (set --port / PORT)")
         self.moto = MotoServer(opts.aws_port).start()
         clients = Clients(self.aws_endpoint)
         provisioner = Provisioner(self.template, clients)
