@@ -12,6 +12,7 @@ import subprocess
 import sys
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
@@ -34,10 +35,16 @@ def admin_credentials() -> tuple[str, str]:
     )
 
 
-def seed(stack: LocalStack, repo_root: Path) -> None:
+#: (method, url, body, token) → (status, parsed body)
+Transport = Callable[[str, str, Any, "str | None"], tuple[int, Any]]
+
+
+def seed(stack: LocalStack, repo_root: Path, transport: Transport | None = None) -> None:
+    """Create the admin and the demo products. The stack calls it before its API listens, with an
+    in-process transport, so a client that sees /health answer also finds the seeded data."""
     try:
         create_admin(stack, repo_root)
-        seed_products(stack.api_url, Path(__file__).with_name("seed_products.json"))
+        seed_products(stack.api_url, Path(__file__).with_name("seed_products.json"), transport)
     except Exception:
         log.exception("seeding failed; the stack keeps running")
 
@@ -85,7 +92,7 @@ def create_admin(stack: LocalStack, repo_root: Path) -> bool:
     return True
 
 
-def _request(method: str, url: str, body: Any = None, token: str | None = None) -> tuple[int, Any]:
+def _http_request(method: str, url: str, body: Any = None, token: str | None = None) -> tuple[int, Any]:
     data = None if body is None else json.dumps(body).encode()
     request = urllib.request.Request(url, data=data, method=method)
     request.add_header("Content-Type", "application/json")
@@ -103,12 +110,13 @@ def _request(method: str, url: str, body: Any = None, token: str | None = None) 
         return status, raw.decode(errors="replace")
 
 
-def seed_products(api_url: str, products_file: Path) -> int:
+def seed_products(api_url: str, products_file: Path, request: Transport | None = None) -> int:
+    _request = request or _http_request
     if not products_file.exists():
         return 0
     products = json.loads(products_file.read_text())
     email, password = admin_credentials()
-    status, login = _request("POST", api_url + "auth/login", {"email": email, "password": password})
+    status, login = _request("POST", api_url + "auth/login", {"email": email, "password": password}, None)
     if status != 200 or not isinstance(login, dict) or "accessToken" not in login:
         log.info("seed: cannot log in as %s (HTTP %s); products not seeded", email, status)
         return 0
@@ -117,7 +125,7 @@ def seed_products(api_url: str, products_file: Path) -> int:
     cursor = None
     for _ in range(50):
         url = api_url + "products?limit=100" + (f"&cursor={quote(str(cursor))}" if cursor else "")
-        status, page = _request("GET", url)
+        status, page = _request("GET", url, None, None)
         if status != 200 or not isinstance(page, dict):
             log.info("seed: GET /products answered %s; products not seeded", status)
             return 0

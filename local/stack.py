@@ -9,11 +9,12 @@ import os
 import re
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from local.apigw import Gateway, load_api
+from local.apigw import Gateway, HttpRequest, load_api
 from local.functions import FunctionSpec, load_functions
 from local.mappings import Mappings, load_mappings
 from local.provision import Clients, MotoServer, Provisioner, port_is_free
@@ -96,8 +97,7 @@ class LocalStack:
 
             threading.Thread(target=finish, name="provision-deferred", daemon=True).start()
         api = load_api(self.template, resolver, self.functions)
-        if api is not None:
-            self.server = ApiServer(Gateway(api, self._invoke_api), opts.port).start()
+        gateway = Gateway(api, self._invoke_api) if api is not None else None
 
         self.outputs = self._outputs(provisioner, api.api_id if api else None)
         self._write_state(provisioner, stripe_base)
@@ -113,7 +113,7 @@ class LocalStack:
             self.moto.stream_length,
         ).start()
         log.info(
-            "ready in %.1f s: %d functions, %d routes, %d event source mappings; API %s, AWS %s",
+            "provisioned in %.1f s: %d functions, %d routes, %d event source mappings; API %s, AWS %s",
             time.monotonic() - began,
             len(self.functions),
             len(api.routes) if api else 0,
@@ -121,10 +121,16 @@ class LocalStack:
             self.api_url,
             self.aws_endpoint,
         )
-        if opts.seed and api is not None:
+        if opts.seed and gateway is not None:
+            # Seed before the API listens: whoever waits for /health then finds the admin and the
+            # demo products. The requests go through the same gateway, in process.
             from local.seed import seed
 
-            threading.Thread(target=seed, args=(self, opts.repo_root), name="seed", daemon=True).start()
+            self.runtime.provisioned.wait(timeout=60)
+            seed(self, opts.repo_root, transport=_in_process(gateway, self.api_url))
+        if gateway is not None:
+            self.server = ApiServer(gateway, opts.port).start()
+        log.info("ready in %.1f s: API listening on %s", time.monotonic() - began, self.api_url)
         return self
 
     # -- invokers ------------------------------------------------------------------------------
@@ -244,3 +250,21 @@ def _write_json(path: Path, value: Any) -> None:
     tmp = path.with_suffix(".tmp")
     tmp.write_text(json.dumps(value, indent=2) + "\n")
     tmp.replace(path)
+
+
+def _in_process(gateway: Gateway, api_url: str) -> Callable[[str, str, Any, str | None], tuple[int, Any]]:
+    """A seed transport that calls the gateway directly instead of over HTTP."""
+
+    def request(method: str, url: str, body: Any = None, token: str | None = None) -> tuple[int, Any]:
+        path, _, query = url.removeprefix(api_url.rstrip("/")).partition("?")
+        headers = [("Content-Type", "application/json"), ("Host", "127.0.0.1")]
+        if token:
+            headers.append(("Authorization", f"Bearer {token}"))
+        data = b"" if body is None else json.dumps(body).encode()
+        response = gateway.handle(HttpRequest(method, path or "/", query, headers, data, "127.0.0.1"))
+        try:
+            return response.status, json.loads(response.body) if response.body else None
+        except ValueError:
+            return response.status, response.body.decode(errors="replace")
+
+    return request

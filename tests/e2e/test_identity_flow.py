@@ -143,12 +143,6 @@ def test_delete_me_ends_the_account(local_stack: LocalStackProcess) -> None:
     assert local_stack.json("GET", "/users/me", headers=bearer(pair["accessToken"]))[0] == 401
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="local stack: stream pollers stop delivering outbox inserts some seconds after start-up "
-    "(seen since 87f6a00, in-process stream-length hint); the relay itself is proven in "
-    "tests/integration/identity/test_register.py",
-)
 def test_user_registered_reaches_the_bus_without_the_email(local_stack: LocalStackProcess) -> None:
     bus = local_stack.outputs["EventBusName"]
     sqs, events = local_stack.client("sqs"), local_stack.client("events")

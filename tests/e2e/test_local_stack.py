@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+import os
 from typing import Any
 
 import pytest
 
 from local.gateway_responses import render_vtl
-from tests.e2e.conftest import STACK_NAME, LocalStackProcess, wait_for
+from tests.e2e.conftest import ROOT, STACK_NAME, LocalStackProcess, wait_for
 
 pytestmark = pytest.mark.e2e
 
@@ -103,3 +104,17 @@ def test_malformed_event_on_a_consumer_queue_ends_in_its_dlq(local_stack: LocalS
         assert wait_for(arrived, timeout=30), (
             f"{queue_id}: the malformed message never reached {dlq_id}\n{local_stack.log_tail()}"
         )
+
+
+def test_seeded_admin_and_products_are_there_as_soon_as_health_answers(
+    local_stack: LocalStackProcess,
+) -> None:
+    # The fixture returned on the first 200 from /health; seeding must already be complete.
+    email = os.environ.get("DEV_ADMIN_EMAIL", "admin@example.com")
+    password = os.environ.get("DEV_ADMIN_PASSWORD", "admin-password-123")
+    status, login = local_stack.json("POST", "/auth/login", {"email": email, "password": password})
+    assert status == 200, login
+    seeded = json.loads((ROOT / "local" / "seed_products.json").read_text())
+    status, page = local_stack.json("GET", "/products?limit=100")
+    assert status == 200
+    assert {p["name"] for p in seeded} <= {p["name"] for p in page["items"]}

@@ -52,19 +52,21 @@ def test_access_tokens_are_signed_by_a_p256_kms_key(stage: Synth) -> None:
 def test_signing_keys_parameter_names_the_active_and_verifying_keys(stage: Synth) -> None:
     (key_id,) = signing_keys(stage)
     parameters = [
-        p
-        for p in stage.resources("AWS::SSM::Parameter").values()
+        (logical_id, p)
+        for logical_id, p in stage.resources("AWS::SSM::Parameter").items()
         if "signing-keys" in p["Properties"].get("Name", "")
     ]
     assert len(parameters) == 1
-    value = json.dumps(parameters[0]["Properties"]["Value"])
+    parameter_id, parameter = parameters[0]
+    value = json.dumps(parameter["Properties"]["Value"])
     assert '"active' in value
     assert '"verify' in value
     assert value.count(json.dumps({"Ref": key_id})) == 2
     _, authorizer = function_by_handler(stage, "identity.authorizer.lambda_handler")
-    assert (
-        authorizer["Properties"]["Environment"]["Variables"]["SIGNING_KEYS_PARAMETER"]
-        == parameters[0]["Properties"]["Name"]
+    # The parameter's name, literally or as a reference to the parameter resource.
+    assert authorizer["Properties"]["Environment"]["Variables"]["SIGNING_KEYS_PARAMETER"] in (
+        parameter["Properties"]["Name"],
+        {"Ref": parameter_id},
     )
 
 
