@@ -106,6 +106,10 @@ class Model:
         return sorted(s for s in self.functions_by_service if s != "system")
 
 
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}" + ("" if count == 1 else "s")
+
+
 def _id(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9]", "_", name)
 
@@ -165,7 +169,7 @@ def container_diagram(model: Model) -> str:
     for service in model.services:
         if model.routes_by_service[service]:
             count = len(model.routes_by_service[service])
-            lines.append(f'  Rel(api, {_id(service)}, "{count} routes", "Lambda proxy")')
+            lines.append(f'  Rel(api, {_id(service)}, "{_plural(count, "route")}", "Lambda proxy")')
         for table in model.tables_by_service.get(service, []):
             lines.append(f'  Rel({_id(service)}, {_id(table)}, "Reads/writes (state + outbox)", "DynamoDB")')
             lines.append(f'  Rel({_id(table)}, bus, "Outbox relay", "Stream → PutEvents")')
