@@ -37,7 +37,9 @@ class CommerceStack(cdk.Stack):
         self.orders = OrdersService(self, "Orders", platform=self.platform, catalog_table=self.catalog.table)
         InventoryService(self, "Inventory", platform=self.platform, catalog_table=self.catalog.table)
         PaymentsService(self, "Payments", platform=self.platform)
-        NotificationsService(self, "Notifications", platform=self.platform, contact_key=self.identity.contact_key)  # noqa: E501
+        NotificationsService(
+            self, "Notifications", platform=self.platform, contact_key=self.identity.contact_key
+        )
         OrderSaga(self, "OrderSaga", platform=self.platform, orders_table=self.orders.table)
 
         self.platform.api.finalize()

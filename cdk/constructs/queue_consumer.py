@@ -2,6 +2,8 @@
 
 The queue's visibility timeout is six times the function timeout (AWS guidance for SQS event
 sources); after `max_receive_count` failed deliveries a message moves to the DLQ, which alarms.
+A message that can never succeed (it does not fit its schema) is sent to that DLQ at once by
+`commerce.consumer` (env `DLQ_URL`, `sqs:SendMessage` on that queue only) instead of being retried.
 The rule target has its own DLQ for delivery failures. The function reports partial batch
 failures, so one bad message never re-runs its whole batch."""
 
@@ -19,6 +21,8 @@ from constructs import Construct
 from cdk.constructs.function import ServiceFunction
 from cdk.constructs.platform import Platform
 from cdk.constructs.queues import dead_letter_queue
+from cdk.nag import acknowledge
+from commerce.events import source_of
 
 
 class QueueConsumer(Construct):
@@ -32,7 +36,7 @@ class QueueConsumer(Construct):
         handler: str,
         description: str,
         detail_types: Sequence[str],
-        sources_: Sequence[str],
+        sources_: Sequence[str] | None = None,
         environment: Mapping[str, str] | None = None,
         timeout: cdk.Duration | None = None,
         batch_size: int = 10,
@@ -74,13 +78,29 @@ class QueueConsumer(Construct):
             "Rule",
             event_bus=platform.bus.bus,
             description=f"{', '.join(detail_types)} → {service}.{handler}",
-            event_pattern=events.EventPattern(source=list(sources_), detail_type=list(detail_types)),
+            event_pattern=events.EventPattern(
+                source=list(sources_) if sources_ else sorted({source_of(name) for name in detail_types}),
+                detail_type=list(detail_types),
+            ),
             targets=[
                 targets.SqsQueue(
                     self.queue,
                     dead_letter_queue=self.delivery_dead_letters,
                     retry_attempts=20,
                     max_event_age=cdk.Duration.hours(24),
+                )
+            ],
+        )
+        self.handler.function.add_environment("DLQ_URL", self.dead_letters.queue_url)
+        self.dead_letters.grant_send_messages(self.handler.function)
+        acknowledge(
+            self,
+            [
+                (
+                    "Serverless::Serverless-LambdaEventSourceMappingDestination",
+                    "SQS event source mappings take no on-failure destination: the queue's redrive "
+                    "policy moves a message to its dead-letter queue after maxReceiveCount receives, "
+                    "and unprocessable messages are sent there at once (DLQ_URL).",
                 )
             ],
         )

@@ -4,15 +4,11 @@ schema registry, so consumers outside this repository discover the contract from
 from __future__ import annotations
 
 import json
-import sys
 
 from aws_cdk import aws_eventschemas as eventschemas
 from constructs import Construct
 
-from cdk.config import ROOT, StageConfig
-
-sys.path.insert(0, str(ROOT / "layers" / "commerce" / "python"))
-
+from cdk.config import StageConfig
 from commerce.events import EVENTS
 from commerce.schemas import detail_schema
 

@@ -14,8 +14,8 @@ from aws_cdk import aws_dynamodb as dynamodb
 from constructs import Construct
 
 from cdk.constructs.platform import Platform
+from cdk.constructs.queue_consumer import QueueConsumer
 from cdk.services.catalog import WRITE_KMS, grant_table
-from cdk.services.saga_consumers import saga_consumer
 
 
 class InventoryService(Construct):
@@ -46,12 +46,12 @@ class InventoryService(Construct):
         )
         self.consumers = {}
         for construct_name, module, detail_types, actions in specs:
-            consumer = saga_consumer(
+            consumer = QueueConsumer(
                 self,
                 construct_name,
                 platform=platform,
                 service="inventory",
-                module=module,
+                handler=f"{module}.lambda_handler",
                 description=f"{', '.join(detail_types)} → inventory.{module}",
                 detail_types=detail_types,
                 environment=environment,

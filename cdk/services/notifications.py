@@ -19,9 +19,9 @@ from aws_cdk import aws_ses as ses
 from constructs import Construct
 
 from cdk.constructs.platform import Platform
+from cdk.constructs.queue_consumer import QueueConsumer
 from cdk.constructs.table import ServiceTable
 from cdk.services.catalog import WRITE_KMS, grant_table
-from cdk.services.saga_consumers import saga_consumer
 
 DEFAULT_SENDER = "orders@commerce.example.com"
 # Contact items (Get/Put) and Powertools Idempotency records for sent emails (+Update/Delete).
@@ -47,24 +47,24 @@ class NotificationsService(Construct):
         )
         environment = {"TABLE_NAME": self.table.table_name, "EMAIL_FROM": sender}
 
-        self.keep_contacts = saga_consumer(
+        self.keep_contacts = QueueConsumer(
             self,
             "KeepContacts",
             platform=platform,
             service="notifications",
-            module="keep_contacts",
+            handler="keep_contacts.lambda_handler",
             description="UserRegistered, UserDeleted → notifications.keep_contacts",
             detail_types=("UserRegistered", "UserDeleted"),
             environment={**environment, "CONTACT_KEY_ARN": contact_key.key_arn},
         )
         contact_key.grant(self.keep_contacts.handler.function, "kms:Decrypt")
 
-        self.email_order_update = saga_consumer(
+        self.email_order_update = QueueConsumer(
             self,
             "EmailOrderUpdate",
             platform=platform,
             service="notifications",
-            module="email_order_update",
+            handler="email_order_update.lambda_handler",
             description="Order status events → notifications.email_order_update",
             detail_types=("OrderConfirmed", "OrderRejected", "OrderCancelled", "OrderShipped"),
             environment=environment,

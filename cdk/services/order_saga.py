@@ -18,8 +18,8 @@ from aws_cdk import aws_dynamodb as dynamodb
 from constructs import Construct
 
 from cdk.constructs.platform import Platform
+from cdk.constructs.queue_consumer import QueueConsumer
 from cdk.services.catalog import WRITE_KMS, grant_table
-from cdk.services.saga_consumers import saga_consumer
 
 TRANSITION_ACTIONS = ("dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:PutItem")
 
@@ -39,12 +39,12 @@ class OrderSaga(Construct):
         )
         self.consumers = {}
         for construct_name, module, detail_types in specs:
-            consumer = saga_consumer(
+            consumer = QueueConsumer(
                 self,
                 construct_name,
                 platform=platform,
                 service="orders",
-                module=module,
+                handler=f"{module}.lambda_handler",
                 description=f"{', '.join(detail_types)} → orders.{module}",
                 detail_types=detail_types,
                 environment={"TABLE_NAME": orders_table.table_name},

@@ -21,10 +21,10 @@ from constructs import Construct
 from cdk.constructs.function import ServiceFunction
 from cdk.constructs.outbox_relay import OutboxRelay
 from cdk.constructs.platform import Platform
+from cdk.constructs.queue_consumer import QueueConsumer
 from cdk.constructs.table import ServiceTable
 from cdk.nag import acknowledge
 from cdk.services.catalog import WRITE_KMS, grant_table
-from cdk.services.saga_consumers import saga_consumer
 
 #: Concurrent charging functions at most: Stripe's rate limits are per account.
 CHARGE_CONCURRENCY = 5
@@ -64,12 +64,12 @@ class PaymentsService(Construct):
         )
         stripe_env = {"TABLE_NAME": self.table.table_name, "STRIPE_SECRET_ARN": self.stripe_secret.secret_arn}
 
-        self.record_order = saga_consumer(
+        self.record_order = QueueConsumer(
             self,
             "RecordOrder",
             platform=platform,
             service="payments",
-            module="record_order",
+            handler="record_order.lambda_handler",
             description="OrderPlaced → payments.record_order",
             detail_types=("OrderPlaced",),
             environment={"TABLE_NAME": self.table.table_name},
@@ -78,24 +78,24 @@ class PaymentsService(Construct):
             self.record_order.handler.function, self.table, ("dynamodb:PutItem",), key_actions=WRITE_KMS
         )
 
-        self.charge_order = saga_consumer(
+        self.charge_order = QueueConsumer(
             self,
             "ChargeOrder",
             platform=platform,
             service="payments",
-            module="charge_order",
+            handler="charge_order.lambda_handler",
             description="StockReserved → payments.charge_order (Stripe)",
             detail_types=("StockReserved",),
             environment=stripe_env,
             timeout=CHARGE_TIMEOUT,
             reserved_concurrency=CHARGE_CONCURRENCY,
         )
-        self.refund_order = saga_consumer(
+        self.refund_order = QueueConsumer(
             self,
             "RefundOrder",
             platform=platform,
             service="payments",
-            module="refund_order",
+            handler="refund_order.lambda_handler",
             description="OrderCancelled → payments.refund_order (Stripe)",
             detail_types=("OrderCancelled",),
             environment=stripe_env,
