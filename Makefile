@@ -66,7 +66,7 @@ test-e2e: $(LAYER_STAMP) synth-local
 lint: $(VENV_STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/mypy app.py cdk functions layers/commerce/python tools local tests
+	$(VENV)/bin/mypy app.py cdk functions layers/commerce/python tools local tests benchmarks
 
 format: $(VENV_STAMP)
 	$(VENV)/bin/ruff format .

@@ -172,7 +172,7 @@ def _as_list(value: Any) -> list[Any]:
 
 def functions(synth: Synth) -> dict[str, str]:
     """module path (e.g. orders.place_order) → the function's role logical id."""
-    out = {}
+    out: dict[str, str] = {}
     for function in synth.resources("AWS::Lambda::Function").values():
         module = function["Properties"]["Handler"].rsplit(".", 1)[0]
         out.setdefault(module, function["Properties"]["Role"]["Fn::GetAtt"][0])
