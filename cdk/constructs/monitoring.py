@@ -25,6 +25,7 @@ SAGA_METRICS = (
     ("OrdersConfirmed", "orders"),
     ("OrdersRejected", "orders"),
     ("OrdersCancelled", "orders"),
+    ("OrdersShipped", "orders"),
     ("PaymentsFailed", "payments"),
 )
 

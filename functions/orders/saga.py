@@ -9,9 +9,20 @@ from __future__ import annotations
 
 from typing import Any
 
+from aws_lambda_powertools.metrics import MetricUnit
+
 from commerce.consumer import Delivery
-from commerce.observability import logger
+from commerce.observability import logger, metrics
+from orders import domain
 from orders.transitions import TransitionOutcome, TransitionResult, transition
+
+#: Business metrics (EMF, namespace Commerce): one count per order that reaches the status.
+OUTCOME_METRICS = {
+    domain.CONFIRMED: "OrdersConfirmed",
+    domain.REJECTED: "OrdersRejected",
+    domain.CANCELLED: "OrdersCancelled",
+    domain.SHIPPED: "OrdersShipped",
+}
 
 
 def advance(
@@ -32,6 +43,8 @@ def advance(
         details=details,
         allowed_from=allowed_from,
     )
+    if result.outcome is TransitionOutcome.APPLIED and to_status in OUTCOME_METRICS:
+        metrics.add_metric(name=OUTCOME_METRICS[to_status], unit=MetricUnit.Count, value=1)
     log = logger.info if result.outcome is TransitionOutcome.APPLIED else logger.warning
     log(
         "order transition" if result.applied else "order transition skipped",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
+from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from commerce.consumer import Delivery, consume
@@ -52,6 +53,10 @@ def handler_for(context: Any) -> Any:
             correlation_id=delivery.correlation_id,
         )
         logger.info("charge", extra={"order_id": reserved.orderId, "outcome": outcome})
+        if outcome == "declined":  # counted once: a redelivery reports "declined, already recorded"
+            metrics.add_metric(name="PaymentsFailed", unit=MetricUnit.Count, value=1)
+        elif outcome == "paid":
+            metrics.add_metric(name="PaymentsSucceeded", unit=MetricUnit.Count, value=1)
 
     return handle
 
