@@ -84,6 +84,34 @@ def _merge_schemas(target: dict[str, Any], schemas: dict[str, Any], origin: str)
         target[name] = schema
 
 
+def _drop_default_validation_error(operation: dict[str, Any]) -> None:
+    """Remove the 422 Powertools adds to every route (an `HTTPValidationError` JSON body): our
+    resolver never answers in that shape, and a route that can answer 422 declares its own
+    problem+json 422 (which replaces the default), so what is left is a status the route never returns."""
+    default = operation.get("responses", {}).get("422", {})
+    schema = default.get("content", {}).get("application/json", {}).get("schema", {})
+    if schema.get("$ref") == "#/components/schemas/HTTPValidationError":
+        del operation["responses"]["422"]
+
+
+def _referenced(schemas: dict[str, Any], paths: dict[str, Any]) -> dict[str, Any]:
+    """The component schemas the paths reach (directly or through other schemas)."""
+    prefix = "#/components/schemas/"
+    found: set[str] = set()
+    pending = [paths]
+    while pending:
+        node = pending.pop()
+        if isinstance(node, dict):
+            ref = node.get("$ref")
+            if isinstance(ref, str) and ref.startswith(prefix) and ref[len(prefix) :] not in found:
+                found.add(ref[len(prefix) :])
+                pending.append(schemas.get(ref[len(prefix) :], {}))
+            pending.extend(node.values())
+        elif isinstance(node, list):
+            pending.extend(node)
+    return {name: schema for name, schema in schemas.items() if name in found}
+
+
 def build() -> dict[str, Any]:
     paths: dict[str, dict[str, Any]] = {}
     schemas: dict[str, Any] = {}
@@ -104,15 +132,17 @@ def build() -> dict[str, Any]:
                     )
                 owners[path, method] = name
                 operation.setdefault("operationId", f"{name.replace('.', '_')}_{method}")
+                _drop_default_validation_error(operation)
                 operation["x-lambda-handler"] = f"{name}.lambda_handler"
                 paths.setdefault(path, {})[method] = operation
         _merge_schemas(schemas, document.get("components", {}).get("schemas", {}), name)
+    paths = {path: dict(sorted(paths[path].items())) for path in sorted(paths)}
     return {
         "openapi": "3.1.0",
         "info": {"title": TITLE, "version": version(), "description": DESCRIPTION},
-        "paths": {path: dict(sorted(paths[path].items())) for path in sorted(paths)},
+        "paths": paths,
         "components": {
-            "schemas": dict(sorted(schemas.items())),
+            "schemas": dict(sorted(_referenced(schemas, paths).items())),
             "securitySchemes": SECURITY_SCHEMES,
         },
     }

@@ -7,10 +7,11 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from catalog.models import BEARER, NewProduct, Product, json_response_doc, problem_responses
+from catalog.models import NewProduct, Product, problem_responses
 from catalog.service import create_product as add_product
 from commerce.api import correlation_id, json_response, make_resolver, require_admin
 from commerce.observability import logger, metrics, tracer
+from commerce.openapi import BEARER, json_response_doc
 
 app = make_resolver()
 

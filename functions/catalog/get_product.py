@@ -8,10 +8,11 @@ from aws_lambda_powertools.event_handler.openapi.params import Path
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from catalog.caching import cacheable_response
-from catalog.models import Product, json_response_doc, problem_responses
+from catalog.models import Product, problem_responses
 from catalog.service import get_product as find_product
 from commerce.api import make_resolver
 from commerce.observability import logger, metrics, tracer
+from commerce.openapi import json_response_doc
 
 app = make_resolver()
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 from pydantic import BaseModel, ConfigDict, Field
 
+from commerce import openapi
 from commerce.events import Money
 
 MAX_AMOUNT = 1_000_000_000
@@ -59,21 +60,6 @@ class ProductPage(BaseModel):
     nextCursor: str | None = None
 
 
-class ValidationIssue(BaseModel):
-    loc: list[str]
-    msg: str
-
-
-class ProblemDetails(BaseModel):
-    """RFC 9457 problem details (`application/problem+json`)."""
-
-    type: str
-    title: str
-    status: int
-    detail: str
-    errors: list[ValidationIssue] | None = None
-
-
 _PROBLEM_DESCRIPTIONS = {
     400: "Malformed JSON or an invalid cursor",
     401: "Missing, invalid or expired token",
@@ -87,18 +73,5 @@ _PROBLEM_DESCRIPTIONS = {
 
 
 def problem_responses(*statuses: int) -> dict[int, OpenAPIResponse]:
-    """OpenAPI `responses` entries for the problem+json errors a route can answer with."""
-    return {
-        status: {
-            "description": _PROBLEM_DESCRIPTIONS[status],
-            "content": {"application/problem+json": {"model": ProblemDetails}},
-        }
-        for status in statuses
-    }
-
-
-def json_response_doc(description: str, model: type[BaseModel]) -> OpenAPIResponse:
-    return {"description": description, "content": {"application/json": {"model": model}}}
-
-
-BEARER: list[dict[str, list[str]]] = [{"bearerAuth": []}]
+    """OpenAPI `responses` entries for the problem+json errors a catalog route can answer with."""
+    return openapi.problem_responses(*statuses, descriptions=_PROBLEM_DESCRIPTIONS)

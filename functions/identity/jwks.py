@@ -10,13 +10,24 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from commerce.api import json_response, make_resolver
 from commerce.observability import logger, metrics, tracer
+from commerce.openapi import json_response_doc
 from identity.keys import verification_keys
+from identity.models import Jwks
 from identity.tokens import public_jwk
 
 app = make_resolver()
 
 
-@app.get("/.well-known/jwks.json")
+@app.get(
+    "/.well-known/jwks.json",
+    summary="Public signing keys (JWKS)",
+    tags=["auth"],
+    responses={
+        200: json_response_doc(
+            "Every key that may have signed a live access token (Cache-Control: public, max-age=300)", Jwks
+        )
+    },
+)
 @tracer.capture_method
 def jwks() -> Response[str]:
     keys = [public_jwk(key, kid) for kid, key in sorted(verification_keys().items())]

@@ -16,16 +16,36 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from commerce.api import json_response, make_resolver
 from commerce.observability import logger, metrics, tracer
+from commerce.openapi import json_response_doc, problem_responses
 from commerce.problems import Problem
 from identity.domain import Identity
 from identity.keys import KmsAccessTokenIssuer
-from identity.models import LoginRequest
+from identity.models import LoginRequest, TokenPair
 from identity.store import DynamoIdentityStore
 
 app = make_resolver()
 
 
-@app.post("/auth/login")
+@app.post(
+    "/auth/login",
+    summary="Log in",
+    tags=["auth"],
+    responses={
+        200: json_response_doc("An access and refresh token pair (Cache-Control: no-store)", TokenPair),
+        **problem_responses(
+            400,
+            401,
+            413,
+            415,
+            422,
+            429,
+            descriptions={
+                401: "Wrong password or unknown email (the same answer for both)",
+                429: "5 failed logins for this email within 15 minutes; see Retry-After",
+            },
+        ),
+    },
+)
 @tracer.capture_method
 def login(body: Annotated[LoginRequest, Body()]) -> Response[str]:
     service = Identity(store=DynamoIdentityStore.from_env(), issue_access_token=KmsAccessTokenIssuer())

@@ -11,6 +11,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from commerce.api import make_resolver
 from commerce.observability import logger, metrics, tracer
+from commerce.openapi import empty_response_doc, problem_responses
 from identity.domain import Identity
 from identity.models import RefreshRequest
 from identity.store import DynamoIdentityStore
@@ -18,7 +19,15 @@ from identity.store import DynamoIdentityStore
 app = make_resolver()
 
 
-@app.post("/auth/logout")
+@app.post(
+    "/auth/logout",
+    summary="Log out",
+    tags=["auth"],
+    responses={
+        204: empty_response_doc("The refresh token and its whole family are revoked"),
+        **problem_responses(400, 401, 413, 415, 422, descriptions={401: "Unknown or expired refresh token"}),
+    },
+)
 @tracer.capture_method
 def logout(body: Annotated[RefreshRequest, Body()]) -> Response[str]:
     Identity(store=DynamoIdentityStore.from_env()).logout(body.refreshToken)

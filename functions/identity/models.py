@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
@@ -56,3 +56,41 @@ class RefreshRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     refreshToken: str = Field(min_length=1, max_length=512)
+
+
+# ---- response bodies (documentation: the handlers build these shapes in identity.domain) --------
+
+
+class RegisteredUser(BaseModel):
+    """POST /auth/register: the new account."""
+
+    userId: str
+    email: str
+    name: str
+
+
+class TokenPair(BaseModel):
+    """POST /auth/login and /auth/refresh: a short-lived access token and a single-use refresh token."""
+
+    accessToken: str = Field(description="JWT (ES256, header kid); send as `Authorization: Bearer ...`")
+    refreshToken: str = Field(description="Opaque; works once at POST /auth/refresh")
+    tokenType: Literal["Bearer"]
+    expiresIn: int = Field(description="Seconds until the access token expires")
+
+
+class Jwk(BaseModel):
+    """A public signing key (RFC 7517)."""
+
+    kty: str
+    crv: str
+    x: str
+    y: str
+    kid: str
+    alg: str
+    use: str
+
+
+class Jwks(BaseModel):
+    """GET /.well-known/jwks.json: every key that may have signed a live access token."""
+
+    keys: list[Jwk]

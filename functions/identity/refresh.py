@@ -14,15 +14,33 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from commerce.api import json_response, make_resolver
 from commerce.observability import logger, metrics, tracer
+from commerce.openapi import json_response_doc, problem_responses
 from identity.domain import Identity
 from identity.keys import KmsAccessTokenIssuer
-from identity.models import RefreshRequest
+from identity.models import RefreshRequest, TokenPair
 from identity.store import DynamoIdentityStore
 
 app = make_resolver()
 
 
-@app.post("/auth/refresh")
+@app.post(
+    "/auth/refresh",
+    summary="Rotate a refresh token",
+    tags=["auth"],
+    responses={
+        200: json_response_doc("A new token pair; the presented refresh token is spent", TokenPair),
+        **problem_responses(
+            400,
+            401,
+            413,
+            415,
+            422,
+            descriptions={
+                401: "Unknown, expired, revoked or already used refresh token (reuse revokes its family)"
+            },
+        ),
+    },
+)
 @tracer.capture_method
 def refresh(body: Annotated[RefreshRequest, Body()]) -> Response[str]:
     service = Identity(store=DynamoIdentityStore.from_env(), issue_access_token=KmsAccessTokenIssuer())

@@ -12,15 +12,34 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from commerce.api import correlation_id, json_response, make_resolver
 from commerce.observability import logger, metrics, tracer
+from commerce.openapi import json_response_doc, problem_responses
 from identity.domain import Identity
 from identity.keys import encrypt_contact
-from identity.models import RegisterRequest
+from identity.models import RegisteredUser, RegisterRequest
 from identity.store import DynamoIdentityStore
 
 app = make_resolver()
 
 
-@app.post("/auth/register")
+@app.post(
+    "/auth/register",
+    summary="Register an account",
+    tags=["auth"],
+    responses={
+        201: json_response_doc("The new account", RegisteredUser),
+        **problem_responses(
+            400,
+            409,
+            413,
+            415,
+            422,
+            descriptions={
+                409: "An account with this email (case-insensitively) already exists",
+                422: "Validation error (e.g. a password under 10 characters, an invalid email)",
+            },
+        ),
+    },
+)
 @tracer.capture_method
 def register(body: Annotated[RegisterRequest, Body()]) -> Response[str]:
     service = Identity(store=DynamoIdentityStore.from_env(), encrypt_contact=encrypt_contact)

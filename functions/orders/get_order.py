@@ -9,7 +9,8 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from commerce.api import current_identity, json_response, make_resolver
 from commerce.observability import logger, metrics, tracer
-from orders.models import BEARER, Order, json_response_doc, problem_responses
+from commerce.openapi import BEARER, json_response_doc
+from orders.models import Order, problem_responses
 from orders.service import get_order as find_order
 
 app = make_resolver()

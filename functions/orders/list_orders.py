@@ -9,7 +9,8 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from commerce.api import current_identity, json_response, make_resolver
 from commerce.observability import logger, metrics, tracer
-from orders.models import BEARER, OrderPage, json_response_doc, problem_responses
+from commerce.openapi import BEARER, json_response_doc
+from orders.models import OrderPage, problem_responses
 from orders.service import list_orders as list_page
 
 app = make_resolver()

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from commerce import openapi
 from commerce.events import Money
 
 MAX_LINES = 50
@@ -78,21 +79,6 @@ class OrderPage(BaseModel):
     nextCursor: str | None = None
 
 
-class ValidationIssue(BaseModel):
-    loc: list[str]
-    msg: str
-
-
-class ProblemDetails(BaseModel):
-    """RFC 9457 problem details (`application/problem+json`)."""
-
-    type: str
-    title: str
-    status: int
-    detail: str
-    errors: list[ValidationIssue] | None = None
-
-
 _PROBLEMS = {
     400: "Malformed JSON, a missing or invalid Idempotency-Key, or an invalid cursor",
     401: "Missing, invalid or expired token",
@@ -103,18 +89,7 @@ _PROBLEMS = {
     422: "Validation error, unknown product, mixed currencies, or a key reused with another body",
 }
 
-BEARER: list[dict[str, list[str]]] = [{"bearerAuth": []}]
-
 
 def problem_responses(*statuses: int) -> dict[int, OpenAPIResponse]:
-    return {
-        status: {
-            "description": _PROBLEMS[status],
-            "content": {"application/problem+json": {"model": ProblemDetails}},
-        }
-        for status in statuses
-    }
-
-
-def json_response_doc(description: str, model: type[BaseModel]) -> OpenAPIResponse:
-    return {"description": description, "content": {"application/json": {"model": model}}}
+    """OpenAPI `responses` entries for the problem+json errors an orders route can answer with."""
+    return openapi.problem_responses(*statuses, descriptions=_PROBLEMS)

@@ -11,7 +11,8 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from commerce.api import correlation_id, current_identity, json_response, make_resolver
 from commerce.observability import logger, metrics, tracer
-from orders.models import BEARER, Order, PlaceOrderRequest, json_response_doc, problem_responses
+from commerce.openapi import BEARER, json_response_doc
+from orders.models import Order, PlaceOrderRequest, problem_responses
 from orders.service import place_order as place
 
 app = make_resolver()

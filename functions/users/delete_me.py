@@ -12,13 +12,27 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from commerce.api import correlation_id, current_identity, make_resolver
 from commerce.observability import logger, metrics, tracer
+from commerce.openapi import BEARER, empty_response_doc, problem_responses
 from users.domain import Profiles
 from users.store import DynamoProfileStore
 
 app = make_resolver()
 
 
-@app.delete("/users/me")
+@app.delete(
+    "/users/me",
+    summary="Delete my account",
+    tags=["users"],
+    security=BEARER,
+    responses={
+        204: empty_response_doc(
+            "Profile, credentials and personal data removed, tokens revoked, UserDeleted published"
+        ),
+        **problem_responses(
+            401, descriptions={401: "Missing, invalid or expired token, or the account no longer exists"}
+        ),
+    },
+)
 @tracer.capture_method
 def delete_me() -> Response[str]:
     caller = current_identity(app)

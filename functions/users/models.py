@@ -64,3 +64,15 @@ class ProfilePatch(BaseModel):
                 value.model_dump(mode="json", exclude_none=True) if isinstance(value, BaseModel) else value
             )
         return sent
+
+
+class Profile(BaseModel):
+    """A profile as its owner (or an admin) sees it; absent optional fields are left out."""
+
+    userId: str
+    email: str
+    name: str
+    phone: str | None = None
+    shippingAddress: ShippingAddress | None = None
+    roles: list[str]
+    createdAt: str

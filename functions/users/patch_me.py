@@ -10,14 +10,34 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from commerce.api import current_identity, make_resolver
 from commerce.observability import logger, metrics, tracer
+from commerce.openapi import BEARER, json_response_doc, problem_responses
 from users.domain import Profiles
-from users.models import ProfilePatch
+from users.models import Profile, ProfilePatch
 from users.store import DynamoProfileStore
 
 app = make_resolver()
 
 
-@app.patch("/users/me")
+@app.patch(
+    "/users/me",
+    summary="Change my profile",
+    tags=["users"],
+    security=BEARER,
+    responses={
+        200: json_response_doc("The updated profile", Profile),
+        **problem_responses(
+            400,
+            401,
+            413,
+            415,
+            422,
+            descriptions={
+                401: "Missing, invalid or expired token, or the account no longer exists",
+                422: "Validation error, or a field other than name, phone, shippingAddress (e.g. roles)",
+            },
+        ),
+    },
+)
 @tracer.capture_method
 def patch_me(body: Annotated[ProfilePatch, Body()]) -> dict[str, Any]:
     return Profiles(DynamoProfileStore.from_env()).update(current_identity(app), body.sent_fields())
