@@ -242,3 +242,15 @@ def test_prod_cdn_with_a_custom_domain_requires_tls12(tmp_path: Path) -> None:
 
 def test_stack_stays_well_under_the_cloudformation_resource_limit(stage: Synth) -> None:
     assert len(stage.template["Resources"]) <= 450  # CloudFormation refuses stacks over 500
+
+
+def test_no_secret_travels_in_an_environment_variable(stage: Synth) -> None:
+    """Env vars may name a secret or parameter (an ARN, a name, a reference) but never hold one."""
+    suspicious = ("SECRET", "PASSWORD", "TOKEN", "API_KEY", "PRIVATE")
+    for logical_id, function in stage.resources("AWS::Lambda::Function").items():
+        variables = function["Properties"].get("Environment", {}).get("Variables", {})
+        for name, value in variables.items():
+            if not any(word in name.upper() for word in suspicious):
+                continue
+            assert name.upper().endswith(("_ARN", "_NAME", "_PARAMETER", "_ID")), (logical_id, name)
+            assert isinstance(value, dict) or str(value).startswith(("arn:", "/")), (logical_id, name, value)
