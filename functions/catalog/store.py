@@ -9,13 +9,13 @@ gsi1pk `PRODUCT` / gsi1sk `<createdAt>#<productId>`.
 from __future__ import annotations
 
 import os
-from decimal import Decimal
 from typing import Any
 
 from pydantic import BaseModel
 
 from commerce.aws import client
-from commerce.outbox import from_attribute_values, outbox_put, to_attribute_values
+from commerce.items import plain_item, to_attribute_values
+from commerce.outbox import outbox_put
 
 PRODUCT_SK = "PRODUCT"
 LIST_PARTITION = "PRODUCT"
@@ -31,18 +31,8 @@ def product_key(product_id: str) -> dict[str, Any]:
     return {"pk": {"S": f"PRODUCT#{product_id}"}, "sk": {"S": PRODUCT_SK}}
 
 
-def _plain(value: Any) -> Any:
-    if isinstance(value, Decimal):
-        return int(value) if value == value.to_integral_value() else float(value)
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
-    return value
-
-
 def _product(item: dict[str, Any]) -> dict[str, Any]:
-    record = _plain(from_attribute_values(item))
+    record = plain_item(item)
     product = {
         "productId": record["productId"],
         "name": record["name"],

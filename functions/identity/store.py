@@ -24,7 +24,8 @@ from commerce.identity_keys import (
     profile_key,
     refresh_token_key,
 )
-from commerce.outbox import from_attribute_values, outbox_put, to_attribute_values
+from commerce.items import from_attribute_values, to_attribute_values
+from commerce.outbox import outbox_put
 from identity.domain import Credential, EmailTaken, NewAccount, RefreshRecord, RotationRefused
 
 

@@ -22,7 +22,8 @@ from typing import Any, TypeVar
 
 from commerce.aws import client
 from commerce.events import OrderLine, StockReleased, StockReservationFailed, StockReserved
-from commerce.outbox import outbox_put, to_attribute_values
+from commerce.items import to_attribute_values
+from commerce.outbox import outbox_put
 from inventory.domain import (
     AlreadyDecided,
     Line,

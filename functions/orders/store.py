@@ -17,13 +17,13 @@ from __future__ import annotations
 import os
 import time
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Any
 
 from pydantic import BaseModel
 
 from commerce.aws import client
-from commerce.outbox import from_attribute_values, outbox_put, to_attribute_values
+from commerce.items import plain_item, to_attribute_values
+from commerce.outbox import outbox_put
 
 ORDER_SK = "ORDER"
 IDEMPOTENCY_SK = "IDEMPOTENCY"
@@ -73,18 +73,8 @@ def idempotency_key(user_id: str, key: str) -> dict[str, Any]:
     return {"pk": {"S": f"IDEMPOTENCY#{user_id}#{key}"}, "sk": {"S": IDEMPOTENCY_SK}}
 
 
-def _plain(value: Any) -> Any:
-    if isinstance(value, Decimal):
-        return int(value) if value == value.to_integral_value() else float(value)
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
-    return value
-
-
 def _record(item: dict[str, Any]) -> dict[str, Any]:
-    return dict(_plain(from_attribute_values(item)))
+    return plain_item(item)
 
 
 def _stored_order(item: dict[str, Any]) -> StoredOrder:

@@ -21,7 +21,8 @@ from pydantic import BaseModel
 
 from commerce.aws import client
 from commerce.events import Money, PaymentFailed, PaymentRefunded, PaymentSucceeded
-from commerce.outbox import outbox_put, to_attribute_values
+from commerce.items import to_attribute_values
+from commerce.outbox import outbox_put
 from payments.domain import Payment, Status
 
 _EVENT_NAMESPACE = uuid.UUID("5b3c2c1e-51e4-4d6c-9a35-3f4f1f3a7c01")

@@ -21,7 +21,8 @@ from commerce.identity_keys import (
     family_key,
     profile_key,
 )
-from commerce.outbox import from_attribute_values, outbox_put, to_attribute_values
+from commerce.items import from_attribute_values, to_attribute_values
+from commerce.outbox import outbox_put
 
 
 def _is_conditional_failure(error: Any) -> bool:

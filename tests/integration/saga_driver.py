@@ -308,7 +308,7 @@ class SagaDriver:
         return messages
 
     def items(self, service: str, prefix: str) -> list[dict[str, Any]]:
-        from commerce.outbox import from_attribute_values
+        from commerce.items import from_attribute_values
 
         pages = client("dynamodb").get_paginator("scan").paginate(TableName=self.tables[service])
         return [

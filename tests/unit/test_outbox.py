@@ -7,7 +7,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from commerce.events import UserDeleted
-from commerce.outbox import PendingEvent, outbox_item, outbox_put, relay, to_attribute_values
+from commerce.items import to_attribute_values
+from commerce.outbox import PendingEvent, outbox_item, outbox_put, relay
 
 
 def stream_record(item: dict[str, Any], sequence: str, event_name: str = "INSERT") -> dict[str, Any]:

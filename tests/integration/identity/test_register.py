@@ -26,7 +26,7 @@ def register(body: Any, raw: str | None = None) -> dict[str, Any]:
 
 
 def scan(table: str) -> list[dict[str, Any]]:
-    from commerce.outbox import from_attribute_values
+    from commerce.items import from_attribute_values
 
     return [from_attribute_values(item) for item in client("dynamodb").scan(TableName=table)["Items"]]
 

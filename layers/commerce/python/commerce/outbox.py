@@ -16,6 +16,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from commerce.events import EventMetadata, envelope, new_metadata, source_of
+from commerce.items import to_attribute_values
 
 OUTBOX_PREFIX = "OUTBOX#"
 OUTBOX_SK = "OUTBOX"
@@ -58,20 +59,6 @@ def outbox_put(
             "ConditionExpression": "attribute_not_exists(pk)",
         }
     }
-
-
-def to_attribute_values(item: dict[str, Any]) -> dict[str, Any]:
-    from boto3.dynamodb.types import TypeSerializer
-
-    serializer = TypeSerializer()
-    return {key: serializer.serialize(value) for key, value in item.items()}
-
-
-def from_attribute_values(image: dict[str, Any]) -> dict[str, Any]:
-    from boto3.dynamodb.types import TypeDeserializer
-
-    deserializer = TypeDeserializer()
-    return {key: deserializer.deserialize(value) for key, value in image.items()}
 
 
 # ---- relay ----------------------------------------------------------------------------------
