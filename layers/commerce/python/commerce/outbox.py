@@ -11,12 +11,14 @@ import json
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel
-
-from commerce.events import EventMetadata, envelope, new_metadata, source_of
 from commerce.items import to_attribute_values
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel
+
+    from commerce.events import EventMetadata
 
 OUTBOX_PREFIX = "OUTBOX#"
 OUTBOX_SK = "OUTBOX"
@@ -33,6 +35,10 @@ def outbox_item(
     now: float | None = None,
 ) -> dict[str, Any]:
     """The outbox item (plain Python types) for one event; `event_id` fixes the event's identity."""
+    # Imported here: the outbox relay only forwards stream images and must not pay at cold start
+    # for pydantic and every event model (writers have imported them already).
+    from commerce.events import envelope, new_metadata, source_of
+
     metadata: EventMetadata = new_metadata(correlation_id, event_id)
     created = now if now is not None else time.time()
     return {
