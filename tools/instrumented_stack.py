@@ -355,34 +355,52 @@ class InstrumentedStack(LocalStack):
 
 
 def keep_streams_across_rollbacks() -> None:
-    """Make moto's failed TransactWriteItems keep the table's stream alive (idempotent).
+    """Make moto's failed TransactWriteItems keep the table's stream alive, and cheap (idempotent).
 
     moto rolls a failed transaction back by replacing the Table object with a deep copy taken
-    before it; the copy has a *new* StreamShard, while every open shard iterator (the local stack's
-    stream pollers hold one per table) still points at the old one. From then on the table's new
-    stream records are invisible: the outbox relay of that table never fires again. A failed
-    transaction is ordinary in this system (conditional writes guard idempotency and stock), so
-    the stream shard object is kept: its items are brought up to date and it is put back.
+    before it. The copy had a *new* StreamShard, while every open shard iterator (the local stack's
+    stream pollers hold one per table) still points at the old one: from then on the table's new
+    stream records are invisible and its outbox relay never fires again. A failed transaction is
+    ordinary here (conditional writes guard idempotency and stock). Copying the shard is also what
+    makes every transaction cost O(all writes so far). So tables are deep-copied *without* their
+    stream shard (the copy shares it), and a rollback cuts the shard back to its length before the
+    transaction, so records of rolled-back writes never reach a relay. Needs DynamoDB requests to be
+    serialized (see `_serialize_moto`).
     """
+    import copy
+
     from moto.dynamodb.models import DynamoDBBackend
+    from moto.dynamodb.models.table import Table
 
     original = DynamoDBBackend.transact_write_items
     if getattr(original, "_keeps_streams", False):
         return
 
+    def table_deepcopy(self: Any, memo: dict[int, Any]) -> Any:
+        clone = self.__class__.__new__(self.__class__)
+        memo[id(self)] = clone
+        for key, value in self.__dict__.items():
+            setattr(clone, key, value if key == "stream_shard" else copy.deepcopy(value, memo))
+        return clone
+
     def transact_write_items(self: Any, transact_items: list[dict[str, Any]]) -> None:
-        shards = {name: table.stream_shard for name, table in self.tables.items()}
+        lengths = {
+            name: (table.stream_shard, len(table.stream_shard.items))
+            for name, table in self.tables.items()
+            if table.stream_shard is not None
+        }
         try:
             original(self, transact_items)
         except Exception:
-            for name, shard in shards.items():
+            for name, (shard, length) in lengths.items():
+                del shard.items[length:]
                 table = self.tables.get(name)
-                if table is not None and shard is not None and table.stream_shard is not shard:
-                    shard.items[:] = table.stream_shard.items
+                if table is not None:
                     shard.table = table
                     table.stream_shard = shard
             raise
 
+    Table.__deepcopy__ = table_deepcopy  # type: ignore[attr-defined]
     transact_write_items._keeps_streams = True  # type: ignore[attr-defined]
     DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign]
 
