@@ -88,6 +88,13 @@ class _Handler(BaseHTTPRequestHandler):
 
     do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_OPTIONS = do_HEAD = _serve
 
+    def __getattr__(self, name: str) -> Any:
+        # Any other method (TRACE, CONNECT, PROPFIND, ...) goes to the gateway too, which answers it
+        # the way API Gateway does (no such route) instead of http.server's HTML 501.
+        if name.startswith("do_"):
+            return self._serve
+        raise AttributeError(name)
+
 
 class ApiServer:
     def __init__(self, gateway: Gateway, port: int, host: str = "127.0.0.1") -> None:

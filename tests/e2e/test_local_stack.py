@@ -118,3 +118,13 @@ def test_seeded_admin_and_products_are_there_as_soon_as_health_answers(
     status, page = local_stack.json("GET", "/products?limit=100")
     assert status == 200
     assert {p["name"] for p in seeded} <= {p["name"] for p in page["items"]}
+
+
+@pytest.mark.parametrize("method", ["TRACE", "PROPFIND", "PUT"])
+def test_a_method_no_route_has_is_answered_like_api_gateway_not_501(
+    local_stack: LocalStackProcess, method: str
+) -> None:
+    status, headers, body = local_stack.request(method, "/health")
+    assert status == 404  # MISSING_AUTHENTICATION_TOKEN, mapped to 404 by the stack's gateway response
+    assert headers["Content-Type"] == "application/problem+json"
+    assert json.loads(body)["status"] == 404
