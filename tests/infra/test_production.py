@@ -254,3 +254,14 @@ def test_no_secret_travels_in_an_environment_variable(stage: Synth) -> None:
                 continue
             assert name.upper().endswith(("_ARN", "_NAME", "_PARAMETER", "_ID")), (logical_id, name)
             assert isinstance(value, dict) or str(value).startswith(("arn:", "/")), (logical_id, name, value)
+
+
+def test_every_rule_target_has_a_delivery_dead_letter_queue(stage: Synth) -> None:
+    rules = stage.resources("AWS::Events::Rule")
+    assert rules
+    queues = stage.resources("AWS::SQS::Queue")
+    for logical_id, rule in rules.items():
+        for target in rule["Properties"]["Targets"]:
+            dlq = target["DeadLetterConfig"]["Arn"]["Fn::GetAtt"][0]
+            assert dlq in queues, logical_id
+            assert target["RetryPolicy"]["MaximumRetryAttempts"] > 0, logical_id
