@@ -124,3 +124,58 @@ def test_webhook_with_a_bad_signature_is_rejected(local_stack: LocalStackProcess
         )
         assert status == 400, body
         assert response_headers.get("Content-Type", "").startswith("application/problem+json")
+
+
+def warehouse_event(stack: LocalStackProcess, detail_type: str, data: dict[str, Any]) -> None:
+    """An internal system publishing to the bus with boto3, as CONTRACT §2 describes."""
+    detail = {
+        "metadata": {
+            "eventId": str(uuid.uuid4()),
+            "eventVersion": "1",
+            "occurredAt": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            "correlationId": "warehouse-e2e",
+        },
+        "data": data,
+    }
+    answer = stack.client("events").put_events(
+        Entries=[
+            {
+                "EventBusName": stack.outputs["EventBusName"],
+                "Source": "warehouse",
+                "DetailType": detail_type,
+                "Detail": json.dumps(detail),
+            }
+        ]
+    )
+    assert answer["FailedEntryCount"] == 0
+
+
+def test_shipment_dispatched_from_the_warehouse_ships_a_confirmed_order(
+    local_stack: LocalStackProcess,
+) -> None:
+    admin = admin_token(local_stack)
+    product_id = new_product(local_stack, admin, stock=3)
+    token = new_customer(local_stack)
+    order = place(local_stack, token, product_id, 1, "pm_card_visa")
+    assert settles_to(local_stack, token, order["orderId"], "CONFIRMED") == "CONFIRMED", saga_log(local_stack)
+
+    warehouse_event(
+        local_stack,
+        "ShipmentDispatched",
+        {"orderId": order["orderId"], "carrier": "UPS", "trackingNumber": "1Z999AA10123456784"},
+    )
+
+    assert settles_to(local_stack, token, order["orderId"], "SHIPPED") == "SHIPPED", saga_log(local_stack)
+    status, _ = local_stack.json("POST", f"/orders/{order['orderId']}/cancel", headers=bearer(token))
+    assert status == 409
+
+
+def test_stock_replenished_from_the_warehouse_grows_stock(local_stack: LocalStackProcess) -> None:
+    admin = admin_token(local_stack)
+    product_id = new_product(local_stack, admin, stock=2)
+
+    warehouse_event(local_stack, "StockReplenished", {"productId": product_id, "quantity": 7})
+
+    assert wait_for(lambda: stock(local_stack, product_id) == 9, timeout=SAGA_TIMEOUT, interval=0.2), (
+        saga_log(local_stack)
+    )
