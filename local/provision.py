@@ -10,6 +10,7 @@ import re
 import secrets
 import socket
 import string
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -71,6 +72,7 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+_DYNAMODB_LOCK = threading.Lock()
 _CREDENTIAL_SCOPE = re.compile(r"Credential=[^/,]*/[^/,]*/([^/,]*)/([^/,]*)/")  # region, service
 
 
@@ -126,6 +128,16 @@ def _fast_moto_server(port: int) -> Any:
             if app is None:
                 app = self._by_scope[key] = super().get_application(environ)
             return app
+
+        def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+            # DynamoDB applies each request atomically; moto does not isolate one thread's
+            # TransactWriteItems (checks, writes, rollback) from another's. Serialising DynamoDB
+            # requests restores that atomicity, so concurrent reservations never oversell.
+            match = _CREDENTIAL_SCOPE.search(environ.get("HTTP_AUTHORIZATION", ""))
+            if match and match.group(2) == "dynamodb":
+                with _DYNAMODB_LOCK:
+                    return super().__call__(environ, start_response)
+            return super().__call__(environ, start_response)
 
     class KeepAliveHandler(MotoRequestHandler):
         protocol_version = "HTTP/1.1"

@@ -96,10 +96,16 @@ class _Handler(BaseHTTPRequestHandler):
         raise AttributeError(name)
 
 
+class _Server(ThreadingHTTPServer):
+    # socketserver's default listen backlog is 5: a burst of concurrent clients (20 orders at
+    # once) would see connections reset before a thread could accept them.
+    request_queue_size = 256
+
+
 class ApiServer:
     def __init__(self, gateway: Gateway, port: int, host: str = "127.0.0.1") -> None:
         handler = type("Handler", (_Handler,), {"gateway": gateway})
-        self.httpd = ThreadingHTTPServer((host, port), handler)
+        self.httpd = _Server((host, port), handler)
         self.httpd.daemon_threads = True
         self.port = int(self.httpd.server_address[1])
         self._thread = threading.Thread(

@@ -179,3 +179,30 @@ def test_stock_replenished_from_the_warehouse_grows_stock(local_stack: LocalStac
     assert wait_for(lambda: stock(local_stack, product_id) == 9, timeout=SAGA_TIMEOUT, interval=0.2), (
         saga_log(local_stack)
     )
+
+
+def test_twenty_concurrent_orders_for_five_units_confirm_exactly_five(local_stack: LocalStackProcess) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    admin = admin_token(local_stack)
+    product_id = new_product(local_stack, admin, stock=5)
+    customers = [new_customer(local_stack) for _ in range(4)]
+
+    def order(n: int) -> tuple[str, dict[str, Any]]:
+        token = customers[n % len(customers)]
+        return token, place(local_stack, token, product_id, 1, "pm_card_visa")
+
+    with ThreadPoolExecutor(max_workers=20) as pool:
+        orders = list(pool.map(order, range(20)))
+
+    def final_status(token: str, order_id: str) -> str | None:
+        code, order = local_stack.json("GET", f"/orders/{order_id}", headers=bearer(token))
+        return str(order["status"]) if code == 200 and order["status"] != "PENDING" else None
+
+    outcomes = [
+        wait_for(lambda t=token, o=order["orderId"]: final_status(t, o), timeout=SAGA_TIMEOUT, interval=0.3)
+        for token, order in orders
+    ]
+    assert outcomes.count("CONFIRMED") == 5, (outcomes, saga_log(local_stack))
+    assert outcomes.count("REJECTED") == 15, outcomes
+    assert stock(local_stack, product_id) == 0
