@@ -1,6 +1,6 @@
 """`make chaos`: orders through the local stack while AWS, Stripe and deliveries misbehave; then invariants.
 
-    python -m tools.chaos [--orders 500] [--rate 0.05] [--seed 1] [--deadline 900] [--json out.json]
+    python -m tools.chaos [--orders 500] [--rate 0.05] [--seed 1] [--deadline S] [--json out.json]
 
 The stack runs in this process (tools/instrumented_stack.py). Set-up (users, products) runs with
 faults disarmed; then, with faults armed, client threads place `--orders` orders (a share with a
@@ -74,6 +74,34 @@ class Run:
     placed: list[Placed] = field(default_factory=list)
     client_errors: Counter[str] = field(default_factory=Counter)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    captured: list[dict[str, Any]] = field(default_factory=list)
+    finished: set[str] = field(default_factory=set)
+    in_flight_limit: int = 40
+    progress: threading.Condition = field(default_factory=threading.Condition)
+
+    def watch_events(self, stop: threading.Event) -> None:
+        """Drains the capture queue; an OrderConfirmed/Rejected/Cancelled event frees a load slot."""
+        while not stop.is_set():
+            fresh = self.stack.captured_events()
+            with self.progress:
+                self.captured += fresh
+                for event in fresh:
+                    if event.get("detail-type") in ("OrderConfirmed", "OrderRejected", "OrderCancelled"):
+                        order_id = ((event.get("detail") or {}).get("data") or {}).get("orderId")
+                        if order_id:
+                            self.finished.add(order_id)
+                self.progress.notify_all()
+            stop.wait(0.5)
+
+    def wait_for_a_slot(self, timeout_s: float = 120) -> None:
+        """Bounded load: a chaos run is about faults, not about saturating the stand-in."""
+        deadline = time.monotonic() + timeout_s
+        with self.progress:
+            while time.monotonic() < deadline:
+                in_flight = sum(1 for p in self.placed if p.order_id not in self.finished)
+                if in_flight < self.in_flight_limit:
+                    return
+                self.progress.wait(1)
 
     # -- HTTP with client-side retries ------------------------------------------------------------
     def call(
@@ -148,6 +176,7 @@ class Run:
 
     # -- load (faults armed) ------------------------------------------------------------------------
     def place(self, number: int) -> None:
+        self.wait_for_a_slot()
         rng = random.Random(self.rng.random() + number)
         user = number % USERS
         count = rng.choice((1, 1, 2, 3))
@@ -364,13 +393,16 @@ def chaos(
     deadline_s: float = 900,
     threads: int = 6,
     template: Path = TEMPLATE,
+    in_flight: int = 40,
 ) -> dict[str, Any]:
     stack = InstrumentedStack(template, faults=Faults(rate=rate, seed=seed), seed=False)
     stack.start()
     try:
-        run = Run(stack=stack, rng=random.Random(seed))
+        run = Run(stack=stack, rng=random.Random(seed), in_flight_limit=in_flight)
         run.set_up(orders)
-        captured: list[dict[str, Any]] = []
+        stop_watching = threading.Event()
+        watcher = threading.Thread(target=run.watch_events, args=(stop_watching,), daemon=True)
+        watcher.start()
         started = time.monotonic()
         stack.arm()
         with ThreadPoolExecutor(max_workers=threads) as pool:
@@ -379,7 +411,6 @@ def chaos(
         ids = {p.order_id for p in run.placed}
         statuses: dict[str, dict[str, Any]] = {}
         while time.monotonic() - started < deadline_s:
-            captured += stack.captured_events()
             statuses = run.statuses()
             if all(statuses.get(o, {}).get("status") in TERMINAL for o in ids) and stack.quiet():
                 break
@@ -389,8 +420,10 @@ def chaos(
         # Let anything already in flight finish (without faults) before counting.
         quiet_deadline = time.monotonic() + 60
         while time.monotonic() < quiet_deadline and not stack.quiet():
-            captured += stack.captured_events()
-        captured += stack.captured_events()
+            pass
+        stop_watching.set()
+        watcher.join(timeout=10)
+        captured = run.captured + stack.captured_events()
         statuses = run.statuses()
         invariants = check(run, statuses, captured)
         faults = Counter(f"{f['service']} {f['fault']}" for f in stack.injected_faults())
@@ -402,6 +435,7 @@ def chaos(
             "placing_s": round(placed_s, 1),
             "settled_s": round(settled_s, 1),
             "deadline_s": deadline_s,
+            "in_flight_limit": in_flight,
             "faults_injected": dict(faults),
             "stripe_faults": dict(stack.tally.stripe_faults),
             "duplicated_deliveries": sum(stack.tally.duplicated.values()),
@@ -418,7 +452,8 @@ def chaos(
 def print_report(report: dict[str, Any]) -> None:
     print(
         f"\nChaos: {report['placed']}/{report['orders']} orders placed in {report['placing_s']} s, "
-        f"settled after {report['settled_s']} s (deadline {report['deadline_s']} s); "
+        f"settled after {report['settled_s']} s (deadline {report['deadline_s']} s, "
+        f"at most {report['in_flight_limit']} orders in flight); "
         f"fault rate {report['rate']}, "
         f"seed {report['seed']}"
     )
@@ -440,13 +475,22 @@ def main() -> int:
     parser.add_argument("--orders", type=int, default=500)
     parser.add_argument("--rate", type=float, default=0.05)
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--deadline", type=float, default=900)
+    parser.add_argument(
+        "--deadline",
+        type=float,
+        help="seconds for every order to become terminal (default: 300 + 3 per order; the local "
+        "stand-in settles ~30 orders a minute on 2 shared cores)",
+    )
     parser.add_argument("--threads", type=int, default=6)
+    parser.add_argument("--in-flight", type=int, default=40, help="at most this many orders not yet terminal")
     parser.add_argument("--template", default=str(TEMPLATE))
     parser.add_argument("--json", help="also write the report here")
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s %(levelname)s %(message)s")
-    report = chaos(args.orders, args.rate, args.seed, args.deadline, args.threads, Path(args.template))
+    deadline = args.deadline if args.deadline is not None else 300 + 3 * args.orders
+    report = chaos(
+        args.orders, args.rate, args.seed, deadline, args.threads, Path(args.template), args.in_flight
+    )
     print_report(report)
     if args.json:
         Path(args.json).write_text(json.dumps(report, indent=2) + "\n")
