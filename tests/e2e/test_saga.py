@@ -3,6 +3,7 @@ stand-in and the Stripe stub the local stack starts. Polls with deadlines, never
 
 from __future__ import annotations
 
+import functools
 import json
 import time
 import uuid
@@ -200,7 +201,7 @@ def test_twenty_concurrent_orders_for_five_units_confirm_exactly_five(local_stac
         return str(order["status"]) if code == 200 and order["status"] != "PENDING" else None
 
     outcomes = [
-        wait_for(lambda t=token, o=order["orderId"]: final_status(t, o), timeout=SAGA_TIMEOUT, interval=0.3)
+        wait_for(functools.partial(final_status, token, order["orderId"]), timeout=SAGA_TIMEOUT, interval=0.3)
         for token, order in orders
     ]
     assert outcomes.count("CONFIRMED") == 5, (outcomes, saga_log(local_stack))
