@@ -367,6 +367,9 @@ def check(
                     body = {"raw": message["Body"][:200]}
                 dead.append((lid, body if isinstance(body, dict) else {"raw": body}, message["MessageId"]))
     reasons = logged_reasons(run.stack.workdir / "logs")
+    with run.stack.tally.lock:
+        for key, why in run.stack.tally.failed_deliveries.items():
+            reasons.setdefault(key, why)
     unexplained = []
     explained: Counter[str] = Counter()
     for lid, body, message_id in dead:
@@ -380,7 +383,7 @@ def check(
         "every DLQ message explained",
         not unexplained,
         f"{len(dead)} dead letters"
-        + (f"; explained by the consumer's log: {dict(explained)}" if explained else "")
+        + (f"; explained (consumer log or failed invocation): {dict(explained)}" if explained else "")
         + (f"; UNEXPLAINED: {unexplained[:5]}" if unexplained else ""),
     )
     return results

@@ -64,6 +64,9 @@ class Tally:
     errors: Counter[str] = field(default_factory=Counter)
     duplicated: Counter[str] = field(default_factory=Counter)
     stripe_faults: Counter[str] = field(default_factory=Counter)
+    # Why a delivery failed as a whole (e.g. Sandbox.Timedout), by SQS message id and event id:
+    # such failures leave no application log line, yet explain a dead letter.
+    failed_deliveries: dict[str, str] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
@@ -241,6 +244,13 @@ class InstrumentedStack(LocalStack):
             self.tally.duration_ms[spec.logical_id] += result.duration_ms
             if not result.ok or outcome:
                 self.tally.errors[spec.logical_id] += 1
+            if sqs and not result.ok:
+                reason = f"{spec.logical_id} failed the whole batch: {(result.error or {}).get('errorType')}"
+                for record in records:
+                    self.tally.failed_deliveries[str(record.get("messageId"))] = reason
+                    event_id = _event_id(record.get("body"))
+                    if event_id:
+                        self.tally.failed_deliveries[event_id] = reason
         if records and armed and self.faults.duplicates > 0 and self.rng.random() < self.faults.duplicates:
             with self.tally.lock:
                 self.tally.duplicated[spec.logical_id] += 1
@@ -403,6 +413,14 @@ def keep_streams_across_rollbacks() -> None:
     Table.__deepcopy__ = table_deepcopy  # type: ignore[attr-defined]
     transact_write_items._keeps_streams = True  # type: ignore[attr-defined]
     DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign]
+
+
+def _event_id(body: Any) -> str | None:
+    try:
+        detail = json.loads(body).get("detail") or {}
+        return str((detail.get("metadata") or {}).get("eventId") or "") or None
+    except (TypeError, ValueError, AttributeError):
+        return None
 
 
 def _read_jsonl(folder: Path) -> list[dict[str, Any]]:
