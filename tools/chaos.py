@@ -130,12 +130,22 @@ class Run:
         return status, answer
 
     def login(self, user: int) -> None:
-        status, tokens = Client(self.stack.api_url).call(
-            "POST", "/auth/login", {"email": self.emails[user], "password": PASSWORD}
-        )
-        if status != 200:
-            raise RuntimeError(f"login failed: {status} {tokens}")
-        self.tokens[user] = tokens["accessToken"]
+        """Access tokens live 15 minutes, a long run logs in again; faults may fail a login (retried)."""
+        status, tokens = 0, None
+        for attempt in range(8):
+            try:
+                status, tokens = Client(self.stack.api_url).call(
+                    "POST", "/auth/login", {"email": self.emails[user], "password": PASSWORD}
+                )
+            except OSError as exc:
+                status, tokens = 599, str(exc)
+            if status == 200:
+                self.tokens[user] = tokens["accessToken"]
+                return
+            with self.lock:
+                self.client_errors[f"POST auth/login -> {status} (retried)"] += 1
+            time.sleep(0.2 * (attempt + 1))
+        raise RuntimeError(f"login failed: {status} {tokens}")
 
     # -- set-up (faults disarmed) -------------------------------------------------------------------
     def set_up(self, orders: int) -> None:
