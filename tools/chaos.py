@@ -131,7 +131,8 @@ class Run:
 
     def login(self, user: int) -> None:
         """Access tokens live 15 minutes, a long run logs in again; faults may fail a login (retried)."""
-        status, tokens = 0, None
+        status: int = 0
+        tokens: Any = None
         for attempt in range(8):
             try:
                 status, tokens = Client(self.stack.api_url).call(
