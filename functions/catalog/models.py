@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
 from commerce import openapi
 from commerce.events import Money
+from commerce.model import Model
 
 MAX_AMOUNT = 1_000_000_000
 MAX_STOCK = 1_000_000
@@ -19,7 +20,7 @@ class Price(Money):
     currency: str = Field(pattern=r"^[A-Z]{3}$", description="ISO 4217 code, upper case")
 
 
-class NewProduct(BaseModel):
+class NewProduct(Model):
     """POST /products body."""
 
     model_config = ConfigDict(extra="forbid")
@@ -30,7 +31,7 @@ class NewProduct(BaseModel):
     stock: int = Field(ge=0, le=MAX_STOCK, strict=True)
 
 
-class ProductChanges(BaseModel):
+class ProductChanges(Model):
     """PATCH /products/{productId} body: any subset of the fields."""
 
     model_config = ConfigDict(extra="forbid")
@@ -41,7 +42,7 @@ class ProductChanges(BaseModel):
     stock: int | None = Field(default=None, ge=0, le=MAX_STOCK, strict=True)
 
 
-class Product(BaseModel):
+class Product(Model):
     """A product as the API shows it."""
 
     productId: str
@@ -53,7 +54,7 @@ class Product(BaseModel):
     updatedAt: str
 
 
-class ProductPage(BaseModel):
+class ProductPage(Model):
     """GET /products: one page of products, oldest first; `nextCursor` is null on the last page."""
 
     items: list[Product]

@@ -5,7 +5,9 @@ from __future__ import annotations
 import re
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, ConfigDict, Field
+
+from commerce.model import Model
 
 MIN_PASSWORD_LENGTH = 10
 MAX_PASSWORD_LENGTH = 1024  # bounds the work one request can cause
@@ -36,7 +38,7 @@ Email = Annotated[str, AfterValidator(_email)]
 Name = Annotated[str, AfterValidator(_name)]
 
 
-class RegisterRequest(BaseModel):
+class RegisterRequest(Model):
     model_config = ConfigDict(extra="forbid")
 
     email: Email
@@ -44,7 +46,7 @@ class RegisterRequest(BaseModel):
     name: Name
 
 
-class LoginRequest(BaseModel):
+class LoginRequest(Model):
     model_config = ConfigDict(extra="forbid")
 
     # Not validated as an email: an unknown or odd address must get the same 401 as a wrong password.
@@ -52,7 +54,7 @@ class LoginRequest(BaseModel):
     password: str = Field(min_length=1, max_length=MAX_PASSWORD_LENGTH)
 
 
-class RefreshRequest(BaseModel):
+class RefreshRequest(Model):
     model_config = ConfigDict(extra="forbid")
 
     refreshToken: str = Field(min_length=1, max_length=512)
@@ -61,7 +63,7 @@ class RefreshRequest(BaseModel):
 # ---- response bodies (documentation: the handlers build these shapes in identity.domain) --------
 
 
-class RegisteredUser(BaseModel):
+class RegisteredUser(Model):
     """POST /auth/register: the new account."""
 
     userId: str
@@ -69,7 +71,7 @@ class RegisteredUser(BaseModel):
     name: str
 
 
-class TokenPair(BaseModel):
+class TokenPair(Model):
     """POST /auth/login and /auth/refresh: a short-lived access token and a single-use refresh token."""
 
     accessToken: str = Field(description="JWT (ES256, header kid); send as `Authorization: Bearer ...`")
@@ -78,7 +80,7 @@ class TokenPair(BaseModel):
     expiresIn: int = Field(description="Seconds until the access token expires")
 
 
-class Jwk(BaseModel):
+class Jwk(Model):
     """A public signing key (RFC 7517)."""
 
     kty: str
@@ -90,7 +92,7 @@ class Jwk(BaseModel):
     use: str
 
 
-class Jwks(BaseModel):
+class Jwks(Model):
     """GET /.well-known/jwks.json: every key that may have signed a live access token."""
 
     keys: list[Jwk]

@@ -5,10 +5,11 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import ConfigDict, Field, StringConstraints
 
 from commerce import openapi
 from commerce.events import Money
+from commerce.model import Model
 
 MAX_LINES = 50
 MAX_QUANTITY = 100
@@ -22,7 +23,7 @@ AddressValue = (
 )
 
 
-class OrderLineRequest(BaseModel):
+class OrderLineRequest(Model):
     model_config = ConfigDict(extra="forbid")
 
     productId: str = Field(min_length=1, max_length=128)
@@ -34,7 +35,7 @@ class OrderLineRequest(BaseModel):
     name: Any = Field(default=None, exclude=True, description=IGNORED)
 
 
-class PlaceOrderRequest(BaseModel):
+class PlaceOrderRequest(Model):
     """POST /orders body (with the `Idempotency-Key` header)."""
 
     model_config = ConfigDict(extra="forbid")
@@ -51,14 +52,14 @@ class PlaceOrderRequest(BaseModel):
         return self.model_dump(mode="json", exclude_none=True)
 
 
-class OrderLine(BaseModel):
+class OrderLine(Model):
     productId: str
     name: str
     quantity: int
     unitPrice: Money
 
 
-class Order(BaseModel):
+class Order(Model):
     """An order as the API shows it."""
 
     orderId: str
@@ -72,7 +73,7 @@ class Order(BaseModel):
     updatedAt: str
 
 
-class OrderPage(BaseModel):
+class OrderPage(Model):
     """GET /orders: the caller's orders, newest first; `nextCursor` is null on the last page."""
 
     items: list[Order]

@@ -15,7 +15,7 @@ from functools import cache
 from typing import Any
 
 from commerce.aws import client
-from commerce.observability import logger
+from commerce.observability import logger, tracer
 from payments.domain import Charged, Declined, Payment
 
 SECRET_MAX_AGE_SECONDS = 300
@@ -43,6 +43,10 @@ def _secrets_provider(boto_client: Any) -> Any:
 @cache
 def _stripe_client(api_key: str, api_base: str | None) -> Any:
     import stripe
+
+    # Stripe calls travel over `requests`: trace them as subsegments (the tracer patches only
+    # botocore by default, see commerce.observability).
+    tracer.patch(["requests"])
 
     kwargs: dict[str, Any] = {
         "http_client": stripe.RequestsClient(timeout=(CONNECT_TIMEOUT_SECONDS, READ_TIMEOUT_SECONDS)),

@@ -8,6 +8,8 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict
 
+from commerce.model import Model
+
 _PHONE = re.compile(r"^\+?[0-9][0-9 ().-]{3,30}$")
 
 
@@ -35,7 +37,7 @@ def _country(value: str) -> str:
     return value
 
 
-class ShippingAddress(BaseModel):
+class ShippingAddress(Model):
     model_config = ConfigDict(extra="forbid")
 
     line1: Annotated[str, _text(200)]
@@ -46,7 +48,7 @@ class ShippingAddress(BaseModel):
     region: Annotated[str, _text(100)] | None = None
 
 
-class ProfilePatch(BaseModel):
+class ProfilePatch(Model):
     """Only the fields that are present change; `phone`/`shippingAddress` set to null are removed."""
 
     model_config = ConfigDict(extra="forbid")
@@ -66,7 +68,7 @@ class ProfilePatch(BaseModel):
         return sent
 
 
-class Profile(BaseModel):
+class Profile(Model):
     """A profile as its owner (or an admin) sees it; absent optional fields are left out."""
 
     userId: str

@@ -14,17 +14,19 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from commerce.model import Model
+
 EVENT_VERSION = "1"
 
 
-class Money(BaseModel):
+class Money(Model):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     amount: int = Field(ge=0, description="Minor units (e.g. cents)")
     currency: str = Field(pattern=r"^[A-Z]{3}$", description="ISO 4217 code")
 
 
-class EventMetadata(BaseModel):
+class EventMetadata(Model):
     model_config = ConfigDict(extra="allow")
 
     eventId: str = Field(min_length=1, max_length=128)
@@ -44,7 +46,7 @@ def new_metadata(correlation_id: str = "", event_id: str | None = None) -> Event
 # ---- identity -------------------------------------------------------------------------------
 
 
-class UserRegistered(BaseModel):
+class UserRegistered(Model):
     model_config = ConfigDict(extra="forbid")
     userId: str
     roles: list[str] = []
@@ -54,7 +56,7 @@ class UserRegistered(BaseModel):
     )
 
 
-class UserDeleted(BaseModel):
+class UserDeleted(Model):
     model_config = ConfigDict(extra="forbid")
     userId: str
 
@@ -62,7 +64,7 @@ class UserDeleted(BaseModel):
 # ---- catalog / inventory --------------------------------------------------------------------
 
 
-class ProductCreated(BaseModel):
+class ProductCreated(Model):
     model_config = ConfigDict(extra="forbid")
     productId: str
     name: str
@@ -70,7 +72,7 @@ class ProductCreated(BaseModel):
     stock: int
 
 
-class ProductUpdated(BaseModel):
+class ProductUpdated(Model):
     model_config = ConfigDict(extra="forbid")
     productId: str
     name: str
@@ -78,33 +80,33 @@ class ProductUpdated(BaseModel):
     stock: int
 
 
-class OrderLine(BaseModel):
+class OrderLine(Model):
     model_config = ConfigDict(extra="forbid")
     productId: str
     quantity: int = Field(ge=1, le=100)
     unitPrice: Money | None = None
 
 
-class StockReserved(BaseModel):
+class StockReserved(Model):
     model_config = ConfigDict(extra="forbid")
     orderId: str
     items: list[OrderLine]
 
 
-class StockReservationFailed(BaseModel):
+class StockReservationFailed(Model):
     model_config = ConfigDict(extra="forbid")
     orderId: str
     reason: str
     productIds: list[str] = []
 
 
-class StockReleased(BaseModel):
+class StockReleased(Model):
     model_config = ConfigDict(extra="forbid")
     orderId: str
     items: list[OrderLine]
 
 
-class StockReplenished(BaseModel):
+class StockReplenished(Model):
     """Accepted from `warehouse`."""
 
     model_config = ConfigDict(extra="forbid")
@@ -115,7 +117,7 @@ class StockReplenished(BaseModel):
 # ---- orders ---------------------------------------------------------------------------------
 
 
-class OrderPlaced(BaseModel):
+class OrderPlaced(Model):
     model_config = ConfigDict(extra="forbid")
     orderId: str
     userId: str
@@ -124,7 +126,7 @@ class OrderPlaced(BaseModel):
     paymentMethodId: str = Field(description="A Stripe PaymentMethod id (a reference, not a secret)")
 
 
-class OrderStatusChanged(BaseModel):
+class OrderStatusChanged(Model):
     model_config = ConfigDict(extra="forbid")
     orderId: str
     userId: str
@@ -150,7 +152,7 @@ class OrderShipped(OrderStatusChanged):
     trackingNumber: str | None = None
 
 
-class ShipmentDispatched(BaseModel):
+class ShipmentDispatched(Model):
     """Accepted from `warehouse`."""
 
     model_config = ConfigDict(extra="forbid")
@@ -162,20 +164,20 @@ class ShipmentDispatched(BaseModel):
 # ---- payments -------------------------------------------------------------------------------
 
 
-class PaymentSucceeded(BaseModel):
+class PaymentSucceeded(Model):
     model_config = ConfigDict(extra="forbid")
     orderId: str
     paymentId: str
     amount: Money
 
 
-class PaymentFailed(BaseModel):
+class PaymentFailed(Model):
     model_config = ConfigDict(extra="forbid")
     orderId: str
     reason: str
 
 
-class PaymentRefunded(BaseModel):
+class PaymentRefunded(Model):
     model_config = ConfigDict(extra="forbid")
     orderId: str
     paymentId: str
@@ -225,7 +227,7 @@ def envelope(data: BaseModel | dict[str, Any], metadata: EventMetadata) -> dict[
     return {"metadata": metadata.model_dump(mode="json"), "data": payload}
 
 
-class InboundEvent(BaseModel):
+class InboundEvent(Model):
     """An EventBridge event as it arrives in an SQS message body."""
 
     model_config = ConfigDict(extra="allow", populate_by_name=True)

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 from pydantic import BaseModel
 
+from commerce.model import Model
 from commerce.problems import PROBLEM_CONTENT_TYPE
 
 BEARER: list[dict[str, list[str]]] = [{"bearerAuth": []}]
@@ -30,12 +31,12 @@ DEFAULT_PROBLEMS: Mapping[int, str] = {
 }
 
 
-class ValidationIssue(BaseModel):
+class ValidationIssue(Model):
     loc: list[str]
     msg: str
 
 
-class ProblemDetails(BaseModel):
+class ProblemDetails(Model):
     """RFC 9457 problem details (`application/problem+json`)."""
 
     type: str
