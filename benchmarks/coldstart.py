@@ -279,7 +279,13 @@ def targets(template_path: Path, only: str | None) -> list[dict[str, Any]]:
             "memory_mb": 128,
             "event": sample_event("system.health.lambda_handler")[0],
             "note": None,
-            "environment": {"POWERTOOLS_SERVICE_NAME": "floor", "POWERTOOLS_METRICS_NAMESPACE": "Commerce"},
+            # The platform settings every function gets from cdk/constructs/function.py.
+            "environment": {
+                "POWERTOOLS_SERVICE_NAME": "floor",
+                "POWERTOOLS_METRICS_NAMESPACE": "Commerce",
+                "POWERTOOLS_LOG_LEVEL": "INFO",
+                "PYDANTIC_DISABLE_PLUGINS": "__all__",
+            },
         }
     ]
     result.append(

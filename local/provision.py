@@ -18,6 +18,7 @@ from typing import Any
 import boto3
 from botocore.config import Config
 
+from local import dynamodb_transactions
 from local.template import (
     ACCOUNT_ID,
     REGION,
@@ -164,6 +165,8 @@ class MotoServer:
         if not port_is_free(port):
             raise RuntimeError(f"port {port} is in use (set --aws-port / AWS_PORT)")
         logging.getLogger("werkzeug").setLevel(logging.ERROR)
+        # All-or-nothing transactions without whole-table copies (local/dynamodb_transactions.py).
+        dynamodb_transactions.install()
         self.port = port
         self._server = _fast_moto_server(port)
 

@@ -113,6 +113,7 @@ class Run:
     ) -> tuple[int, Any]:
         client = Client(self.stack.api_url)
         status, answer = 0, None
+        logged_in_again = False
         for attempt in range(8):
             all_headers = dict(headers or {})
             if user >= 0:
@@ -122,7 +123,9 @@ class Run:
             except OSError as exc:
                 status, answer = 599, str(exc)
                 client = Client(self.stack.api_url)
-            if status == 401 and user >= 0 and attempt == 0:
+            if status == 401 and user >= 0 and not logged_in_again:
+                # The access token expired (they live 15 minutes; a full run is longer).
+                logged_in_again = True
                 self.login(user)
                 continue
             if status >= 500 or (status in (409, 429) and method == "POST" and path == "/orders"):

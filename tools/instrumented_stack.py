@@ -172,7 +172,6 @@ class InstrumentedStack(LocalStack):
         return Clients(self.aws_endpoint)
 
     def start(self) -> InstrumentedStack:
-        keep_streams_across_rollbacks()
         super().start()
         assert self.runtime is not None
         self._serialize_moto()
@@ -205,11 +204,11 @@ class InstrumentedStack(LocalStack):
     def _serialize_moto(self) -> None:
         """One DynamoDB request at a time in moto: its DynamoDB backend is not thread-safe.
 
-        moto's TransactWriteItems deep-copies the table to roll back on failure; a concurrent write
-        makes the copy raise (a 500), and a rollback restores a snapshot over writes that happened
-        meanwhile (lost updates). Under concurrent load that breaks exactly the invariants a chaos
-        run checks, so the harness serializes the stand-in's DynamoDB (real DynamoDB has no such
-        problem). Other services stay concurrent (SQS long polls must not hold the lock).
+        A TransactWriteItems checks its conditions and then applies its writes
+        (local/dynamodb_transactions.py); a concurrent write in between would break the
+        all-or-nothing promise, and so exactly the invariants a chaos run checks. The local stack's
+        server already serializes DynamoDB; this keeps the guarantee even with LOCAL_MOTO_PLAIN=1.
+        Other services stay concurrent (SQS long polls must not hold the lock).
         """
         server = getattr(getattr(self.moto, "_server", None), "_server", None)
         if server is None:
@@ -362,57 +361,6 @@ class InstrumentedStack(LocalStack):
         before = sum(self.tally.invocations.values())
         time.sleep(settle_s)
         return sum(self.tally.invocations.values()) == before
-
-
-def keep_streams_across_rollbacks() -> None:
-    """Make moto's failed TransactWriteItems keep the table's stream alive, and cheap (idempotent).
-
-    moto rolls a failed transaction back by replacing the Table object with a deep copy taken
-    before it. The copy had a *new* StreamShard, while every open shard iterator (the local stack's
-    stream pollers hold one per table) still points at the old one: from then on the table's new
-    stream records are invisible and its outbox relay never fires again. A failed transaction is
-    ordinary here (conditional writes guard idempotency and stock). Copying the shard is also what
-    makes every transaction cost O(all writes so far). So tables are deep-copied *without* their
-    stream shard (the copy shares it), and a rollback cuts the shard back to its length before the
-    transaction, so records of rolled-back writes never reach a relay. Needs DynamoDB requests to be
-    serialized (see `_serialize_moto`).
-    """
-    import copy
-
-    from moto.dynamodb.models import DynamoDBBackend
-    from moto.dynamodb.models.table import Table
-
-    original = DynamoDBBackend.transact_write_items
-    if getattr(original, "_keeps_streams", False):
-        return
-
-    def table_deepcopy(self: Any, memo: dict[int, Any]) -> Any:
-        clone = self.__class__.__new__(self.__class__)
-        memo[id(self)] = clone
-        for key, value in self.__dict__.items():
-            setattr(clone, key, value if key == "stream_shard" else copy.deepcopy(value, memo))
-        return clone
-
-    def transact_write_items(self: Any, transact_items: list[dict[str, Any]]) -> None:
-        lengths = {
-            name: (table.stream_shard, len(table.stream_shard.items))
-            for name, table in self.tables.items()
-            if table.stream_shard is not None
-        }
-        try:
-            original(self, transact_items)
-        except Exception:
-            for name, (shard, length) in lengths.items():
-                del shard.items[length:]
-                table = self.tables.get(name)
-                if table is not None:
-                    shard.table = table
-                    table.stream_shard = shard
-            raise
-
-    Table.__deepcopy__ = table_deepcopy  # type: ignore[attr-defined]
-    transact_write_items._keeps_streams = True  # type: ignore[attr-defined]
-    DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign]
 
 
 def _event_id(body: Any) -> str | None:

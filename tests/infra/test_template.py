@@ -28,6 +28,19 @@ def test_every_function_runs_python313_on_arm64_with_tracing(stage: Synth) -> No
         assert props["LoggingConfig"]["LogFormat"] == "JSON", logical_id
 
 
+def test_every_function_skips_the_pydantic_plugin_scan_at_cold_start(stage: Synth) -> None:
+    """No pydantic plugins are used; without this pydantic reads every distribution's entry points."""
+    functions = stage.resources("AWS::Lambda::Function")
+    ours = {
+        lid: f["Properties"]["Environment"]["Variables"]
+        for lid, f in functions.items()
+        if "POWERTOOLS_SERVICE_NAME" in f["Properties"].get("Environment", {}).get("Variables", {})
+    }
+    assert len(ours) >= 30
+    for logical_id, variables in ours.items():
+        assert variables.get("PYDANTIC_DISABLE_PLUGINS") == "__all__", logical_id
+
+
 def test_every_function_and_layer_carries_asset_metadata_for_sam(dev: Synth) -> None:
     for resource_type in ("AWS::Lambda::Function", "AWS::Lambda::LayerVersion"):
         for logical_id, resource in dev.resources(resource_type).items():
