@@ -157,6 +157,7 @@ class SqsPoller(_Poller):
         invoke: Invoker,
         stop: threading.Event,
         retry_delay_s: float | None = None,
+        retry_after_timeout: bool = False,
     ) -> None:
         super().__init__(f"sqs:{spec.logical_id}", stop)
         self.spec = spec
@@ -167,6 +168,12 @@ class SqsPoller(_Poller):
         self.queue_url = self.sqs.get_queue_url(QueueName=name)["QueueUrl"]
         self.fifo = name.endswith(".fifo")
         self.retry_delay_s = retry_delay_s
+        if retry_delay_s is not None and retry_after_timeout:
+            # A shortened wait must still outlast the attempt before it: an attempt that died
+            # mid-way may have left a Powertools Idempotency INPROGRESS record that expires only
+            # at that invocation's deadline. On AWS the visibility timeout (>= 6x the function
+            # timeout) guarantees this; a shorter local wait sends such messages to the DLQ.
+            self.retry_delay_s = max(retry_delay_s, float(spec.function.timeout_s))
         workers = 1 if self.fifo else max(1, spec.max_concurrency)
         self.executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix=f"sqs-{name[:20]}")
         self.slots = threading.Semaphore(workers)
@@ -517,6 +524,8 @@ class Mappings:
         invoke: Invoker,
         retry_delay_s: float | None = None,
         stream_length: Callable[[str], int | None] | None = None,
+        *,
+        retry_after_timeout: bool = False,
     ) -> None:
         self.stop_event = threading.Event()
         self.pollers: list[_Poller] = []
@@ -524,7 +533,9 @@ class Mappings:
             if not spec.enabled:
                 continue
             if spec.kind == "sqs":
-                self.pollers.append(SqsPoller(spec, clients, invoke, self.stop_event, retry_delay_s))
+                self.pollers.append(
+                    SqsPoller(spec, clients, invoke, self.stop_event, retry_delay_s, retry_after_timeout)
+                )
             elif spec.kind == "dynamodb":
                 self.pollers.append(StreamPoller(spec, clients, invoke, self.stop_event, stream_length))
             else:

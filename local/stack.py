@@ -38,6 +38,8 @@ class StackOptions:
     seed: bool = True
     max_workers: int = 4
     sqs_retry_delay_s: float | None = None
+    # Never retry a message sooner than its function's timeout (see SqsPoller).
+    sqs_retry_after_timeout: bool = False
     repo_root: Path = Path()
 
 
@@ -111,6 +113,7 @@ class LocalStack:
             self._invoke_async,
             opts.sqs_retry_delay_s,
             self.moto.stream_length,
+            retry_after_timeout=opts.sqs_retry_after_timeout,
         ).start()
         log.info(
             "provisioned in %.1f s: %d functions, %d routes, %d event source mappings; API %s, AWS %s",

@@ -130,10 +130,11 @@ class InstrumentedStack(LocalStack):
                 state_dir=self.workdir,
                 seed=False,  # seeded below, once the worker hooks are in place
                 max_workers=max_workers,
-                # Long enough for a Powertools Idempotency INPROGRESS record left by a failed
-                # attempt to expire before the 5th receive, as SQS's visibility timeout
-                # (6x the function timeout) guarantees on AWS; short enough for a harness.
+                # Shorter than SQS's visibility timeout (6x the function timeout), but never shorter
+                # than the function's timeout: a Powertools Idempotency INPROGRESS record left by a
+                # failed attempt expires at that attempt's deadline, before the next receive.
                 sqs_retry_delay_s=sqs_retry_delay_s,
+                sqs_retry_after_timeout=True,
                 repo_root=ROOT,
             )
         )
