@@ -14,6 +14,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
+from botocore.exceptions import ClientError
+
 from local.functions import FunctionSpec, function_by_arn
 from local.patterns import matches
 from local.provision import Clients, RuleLambdaTarget
@@ -139,6 +141,11 @@ class _Poller(threading.Thread):
         while not self.stop_event.is_set():
             try:
                 self.poll_once()
+            except ClientError as exc:  # AWS said no (throttled, unavailable): as Lambda does, retry
+                if self.stop_event.is_set():
+                    return
+                log.warning("%s: %s; retrying", self.name, exc.response.get("Error", {}).get("Code"))
+                self.stop_event.wait(1)
             except Exception:
                 if self.stop_event.is_set():
                     return
@@ -246,12 +253,24 @@ class SqsPoller(_Poller):
         for start in range(0, len(records), 10):
             chunk = records[start : start + 10]
             if chunk:
-                self.sqs.delete_message_batch(
-                    QueueUrl=self.queue_url,
-                    Entries=[
-                        {"Id": str(i), "ReceiptHandle": r["receiptHandle"]} for i, r in enumerate(chunk)
-                    ],
-                )
+                try:
+                    self._delete_batch(chunk)
+                except ClientError as exc:
+                    # Processed, but still in the queue: SQS delivers them again after the
+                    # visibility timeout, and the (idempotent) consumer sees a duplicate.
+                    log.warning(
+                        "%s: could not delete %d processed messages (%s); they will be delivered again",
+                        self.queue_name,
+                        len(chunk),
+                        exc.response.get("Error", {}).get("Code"),
+                    )
+                    self._retry_later(chunk)  # after the (locally shortened) visibility timeout
+
+    def _delete_batch(self, chunk: list[dict[str, Any]]) -> None:
+        self.sqs.delete_message_batch(
+            QueueUrl=self.queue_url,
+            Entries=[{"Id": str(i), "ReceiptHandle": r["receiptHandle"]} for i, r in enumerate(chunk)],
+        )
 
     def _record(self, message: dict[str, Any]) -> dict[str, Any]:
         attributes = {k: str(v) for k, v in (message.get("Attributes") or {}).items()}

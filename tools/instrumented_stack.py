@@ -67,7 +67,48 @@ class Tally:
     # Why a delivery failed as a whole (e.g. Sandbox.Timedout), by SQS message id and event id:
     # such failures leave no application log line, yet explain a dead letter.
     failed_deliveries: dict[str, str] = field(default_factory=dict)
+    # Faults injected into the event source mappings' own SQS calls (Lambda's poller, not a function).
+    poller_faults: list[dict[str, Any]] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+class _FaultyPollerSqs:
+    """The SQS client of an event source mapping, failing a share of its calls while armed.
+
+    A failed ReceiveMessage is retried by the poller; a failed DeleteMessageBatch leaves processed
+    messages in the queue, so SQS delivers them again after the visibility timeout (a duplicate);
+    a failed ChangeMessageVisibility lets a failed message wait the full visibility timeout.
+    """
+
+    FAULTED = ("receive_message", "delete_message_batch", "change_message_visibility")
+    CODES = ("ServiceUnavailable", "InternalFailure", "RequestThrottled")
+
+    def __init__(self, inner: Any, stack: InstrumentedStack) -> None:
+        self._inner = inner
+        self._stack = stack
+
+    def __getattr__(self, name: str) -> Any:
+        attribute = getattr(self._inner, name)
+        if name not in self.FAULTED:
+            return attribute
+
+        def call(*args: Any, **kwargs: Any) -> Any:
+            stack = self._stack
+            if stack.armed and stack.faults.rate > 0:
+                with stack.tally.lock:
+                    fail = stack.rng.random() < stack.faults.rate
+                    code = stack.rng.choice(self.CODES)
+                    if fail:
+                        stack.tally.poller_faults.append(
+                            {"fn": "event source mapping", "service": "sqs", "op": name, "fault": code}
+                        )
+                if fail:
+                    from botocore.exceptions import ClientError
+
+                    raise ClientError({"Error": {"Code": code, "Message": "injected fault"}}, name)
+            return attribute(*args, **kwargs)
+
+        return call
 
 
 class _FaultyStripeHandler(stripe_stub._Handler):
@@ -195,6 +236,12 @@ class InstrumentedStack(LocalStack):
                 )
                 self.stripe.server.RequestHandlerClass = handler
         self.runtime.extra_env.update(env)
+        if self.mappings is not None:
+            from local.mappings import SqsPoller
+
+            for poller in self.mappings.pollers:
+                if isinstance(poller, SqsPoller):
+                    poller.sqs = _FaultyPollerSqs(poller.sqs, self)
         self._capture_events()
         if self.want_seed:
             from local.seed import seed
@@ -320,7 +367,9 @@ class InstrumentedStack(LocalStack):
         return _read_jsonl(self.calls_dir)
 
     def injected_faults(self) -> list[dict[str, Any]]:
-        return _read_jsonl(self.faults_dir)
+        with self.tally.lock:
+            poller = list(self.tally.poller_faults)
+        return _read_jsonl(self.faults_dir) + poller
 
     def reset_calls(self) -> None:
         for path in self.calls_dir.glob("*.jsonl"):

@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from commerce.aws import client
-from commerce.events import UserRegistered
 from commerce.identity_keys import (
     credential_key,
     email_claim_key,
@@ -70,6 +69,10 @@ class DynamoIdentityStore:
             "createdAt": account.created_at,
             "updatedAt": account.created_at,
         }
+        # Imported here: only registration publishes an event, and the contract's models are the
+        # largest import the other identity functions would otherwise pay for at cold start.
+        from commerce.events import UserRegistered
+
         event = UserRegistered(userId=account.user_id, roles=roles, contact=account.contact)
         items = [
             self._put(self.table, credential),
