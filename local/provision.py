@@ -18,7 +18,7 @@ from typing import Any
 import boto3
 from botocore.config import Config
 
-from local import dynamodb_transactions
+from local import dynamodb_serialization, dynamodb_transactions
 from local.template import (
     ACCOUNT_ID,
     REGION,
@@ -167,6 +167,8 @@ class MotoServer:
         logging.getLogger("werkzeug").setLevel(logging.ERROR)
         # All-or-nothing transactions without whole-table copies (local/dynamodb_transactions.py).
         dynamodb_transactions.install()
+        # DynamoDB items serialized without walking every attribute through the union shape.
+        dynamodb_serialization.install()
         self.port = port
         self._server = _fast_moto_server(port)
 
