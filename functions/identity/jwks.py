@@ -11,9 +11,9 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from commerce.api import json_response, make_resolver
 from commerce.observability import logger, metrics, tracer
 from commerce.openapi import json_response_doc
-from identity.keys import verification_keys
+from identity.keys import verification_key_ders
 from identity.models import Jwks
-from identity.tokens import public_jwk
+from identity.tokens import public_jwk_from_spki
 
 app = make_resolver()
 
@@ -30,7 +30,7 @@ app = make_resolver()
 )
 @tracer.capture_method
 def jwks() -> Response[str]:
-    keys = [public_jwk(key, kid) for kid, key in sorted(verification_keys().items())]
+    keys = [public_jwk_from_spki(der, kid) for kid, der in sorted(verification_key_ders().items())]
     return json_response(200, {"keys": keys}, headers={"Cache-Control": "public, max-age=300"})
 
 

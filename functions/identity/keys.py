@@ -22,6 +22,7 @@ PARAMETER_MAX_AGE_SECONDS = 300
 FORCED_REFRESH_INTERVAL_SECONDS = 60
 
 _public_keys: dict[str, Any] = {}
+_public_key_ders: dict[str, bytes] = {}
 _last_forced_refresh = [0.0]
 
 
@@ -74,29 +75,41 @@ def kms_sign(key_ref: str, message: bytes) -> bytes:
     return bytes(response["Signature"])
 
 
-def _load_public_key(key_ref: str) -> Any:
-    from cryptography.hazmat.primitives.serialization import load_der_public_key
+def _public_key_der(kid: str, key_ref: str) -> bytes:
+    if kid not in _public_key_ders:
+        _public_key_ders[kid] = bytes(client("kms").get_public_key(KeyId=key_ref)["PublicKey"])
+    return _public_key_ders[kid]
 
-    der = client("kms").get_public_key(KeyId=key_ref)["PublicKey"]
-    return load_der_public_key(bytes(der))
 
-
-def public_key(kid: str) -> Any:
-    """The public key for `kid` if that key may verify tokens now; `UnknownKey` otherwise."""
+def _key_ref(kid: str) -> str:
     refs = signing_keys().by_kid
     if kid not in refs and time.monotonic() - _last_forced_refresh[0] > FORCED_REFRESH_INTERVAL_SECONDS:
         _last_forced_refresh[0] = time.monotonic()
         refs = signing_keys(force=True).by_kid
     if kid not in refs:
         raise UnknownKey(kid)
+    return refs[kid]
+
+
+def public_key(kid: str) -> Any:
+    """The public key for `kid` if that key may verify tokens now; `UnknownKey` otherwise."""
     if kid not in _public_keys:
-        _public_keys[kid] = _load_public_key(refs[kid])
+        from cryptography.hazmat.primitives.serialization import load_der_public_key
+
+        _public_keys[kid] = load_der_public_key(_public_key_der(kid, _key_ref(kid)))
+    else:
+        _key_ref(kid)  # a key dropped from the parameter no longer verifies
     return _public_keys[kid]
 
 
 def verification_keys() -> dict[str, Any]:
     """kid → public key for every key that may have signed a live token."""
     return {kid: public_key(kid) for kid in signing_keys().by_kid}
+
+
+def verification_key_ders() -> dict[str, bytes]:
+    """kid → DER SubjectPublicKeyInfo for every key that may have signed a live token (for JWKS)."""
+    return {kid: _public_key_der(kid, ref) for kid, ref in signing_keys().by_kid.items()}
 
 
 def encrypt_contact(email: str, user_id: str) -> str:
@@ -112,6 +125,7 @@ def encrypt_contact(email: str, user_id: str) -> str:
 def reset_caches() -> None:
     """Forget every cached key and parameter (tests; a new process starts this way)."""
     _public_keys.clear()
+    _public_key_ders.clear()
     _last_forced_refresh[0] = 0.0
     _ssm_provider.cache_clear()
 

@@ -112,11 +112,33 @@ def verify(token: str, public_key: Any, settings: TokenSettings, leeway_seconds:
 
 def public_jwk(public_key: Any, kid: str) -> dict[str, str]:
     numbers = public_key.public_numbers()
+    return _jwk(
+        numbers.x.to_bytes(_COORDINATE_BYTES, "big"), numbers.y.to_bytes(_COORDINATE_BYTES, "big"), kid
+    )
+
+
+# DER SubjectPublicKeyInfo of an uncompressed P-256 point (what KMS GetPublicKey returns for an
+# ECC_NIST_P256 key): SEQUENCE { SEQUENCE { id-ecPublicKey, prime256v1 }, BIT STRING 04 || X || Y }.
+_P256_SPKI_PREFIX = bytes.fromhex("3059301306072a8648ce3d020106082a8648ce3d03010703420004")
+
+
+def public_jwk_from_spki(der: bytes, kid: str) -> dict[str, str]:
+    """The JWK of a P-256 public key given as DER SubjectPublicKeyInfo, without a crypto library.
+
+    The JWKS route only republishes public keys: parsing this one fixed layout keeps the
+    `cryptography` import (tens of milliseconds) out of its cold start. Anything else is refused."""
+    if len(der) != len(_P256_SPKI_PREFIX) + 2 * _COORDINATE_BYTES or not der.startswith(_P256_SPKI_PREFIX):
+        raise ValueError("not an uncompressed P-256 SubjectPublicKeyInfo")
+    point = der[len(_P256_SPKI_PREFIX) :]
+    return _jwk(point[:_COORDINATE_BYTES], point[_COORDINATE_BYTES:], kid)
+
+
+def _jwk(x: bytes, y: bytes, kid: str) -> dict[str, str]:
     return {
         "kty": "EC",
         "crv": "P-256",
-        "x": b64url(numbers.x.to_bytes(_COORDINATE_BYTES, "big")),
-        "y": b64url(numbers.y.to_bytes(_COORDINATE_BYTES, "big")),
+        "x": b64url(x),
+        "y": b64url(y),
         "kid": kid,
         "alg": ALGORITHM,
         "use": "sig",

@@ -183,13 +183,13 @@ def test_public_keys_are_cached_across_invocations(
     from identity import keys
 
     calls: list[str] = []
-    load = keys._load_public_key
+    fetch = keys._public_key_der
 
-    def counting_load(ref: str) -> Any:
+    def counting_fetch(kid: str, ref: str) -> bytes:
         calls.append(ref)
-        return load(ref)
+        return fetch(kid, ref)
 
-    monkeypatch.setattr(keys, "_load_public_key", counting_load)
+    monkeypatch.setattr(keys, "_public_key_der", counting_fetch)
 
     for sub in ("a", "b", "c"):
         identity_stack.authorize(signed(identity_stack, good_claims(sub=sub)))

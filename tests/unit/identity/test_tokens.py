@@ -81,3 +81,27 @@ def test_public_jwk_round_trips_through_pyjwt(private_key: ec.EllipticCurvePriva
 def test_unverified_kid_requires_a_kid() -> None:
     with pytest.raises(tokens.InvalidToken):
         tokens.unverified_kid(jwt.encode({"a": 1}, "k" * 32, algorithm="HS256"))
+
+
+def test_the_jwk_read_from_der_matches_the_one_from_the_key_object(
+    private_key: ec.EllipticCurvePrivateKey,
+) -> None:
+    from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+
+    der = private_key.public_key().public_bytes(Encoding.DER, PublicFormat.SubjectPublicKeyInfo)
+    assert tokens.public_jwk_from_spki(der, "kid-1") == tokens.public_jwk(private_key.public_key(), "kid-1")
+
+
+def test_a_der_key_that_is_not_uncompressed_p256_is_refused() -> None:
+    from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+
+    p384 = ec.generate_private_key(ec.SECP384R1()).public_key()
+    with pytest.raises(ValueError, match="P-256"):
+        tokens.public_jwk_from_spki(p384.public_bytes(Encoding.DER, PublicFormat.SubjectPublicKeyInfo), "k")
+    compressed = (
+        ec.generate_private_key(ec.SECP256R1())
+        .public_key()
+        .public_bytes(Encoding.X962, PublicFormat.CompressedPoint)
+    )
+    with pytest.raises(ValueError, match="P-256"):
+        tokens.public_jwk_from_spki(compressed, "k")
