@@ -94,32 +94,18 @@ def install() -> None:
         return errors
 
     def _apply(backend: Any, op_type: str, op: dict[str, Any]) -> None:
-        names, values = op.get("ExpressionAttributeNames"), op.get("ExpressionAttributeValues")
-        condition = op.get("ConditionExpression")
+        common = {
+            "condition_expression": op.get("ConditionExpression"),
+            "expression_attribute_names": op.get("ExpressionAttributeNames"),
+            "expression_attribute_values": op.get("ExpressionAttributeValues"),
+        }
         if op_type == "Put":
-            backend.put_item(
-                op["TableName"],
-                op["Item"],
-                condition_expression=condition,
-                expression_attribute_names=names,
-                expression_attribute_values=values,
-            )
+            backend.put_item(op["TableName"], op["Item"], **common)
         elif op_type == "Delete":
-            backend.delete_item(
-                op["TableName"],
-                op["Key"],
-                condition_expression=condition,
-                expression_attribute_names=names,
-                expression_attribute_values=values,
-            )
+            backend.delete_item(op["TableName"], op["Key"], **common)
         elif op_type == "Update":
             backend.update_item(
-                op["TableName"],
-                op["Key"],
-                update_expression=op["UpdateExpression"],
-                condition_expression=condition,
-                expression_attribute_names=names,
-                expression_attribute_values=values,
+                op["TableName"], op["Key"], update_expression=op["UpdateExpression"], **common
             )
 
     def _restore(snapshots: list[tuple[Any, Any, Any, Any]], shards: dict[int, tuple[Any, int]]) -> None:

@@ -51,6 +51,20 @@ def _put(pk: str, **attrs: Any) -> dict[str, Any]:
     return {"Put": {"TableName": TABLE, "Item": item}}
 
 
+def _take_stock(quantity: int, **extra: Any) -> dict[str, Any]:
+    """Decrement `stock` by `quantity` only if that much is left (the reservation's shape)."""
+    return {
+        "Update": {
+            "TableName": TABLE,
+            "Key": {"pk": {"S": "stock"}, "sk": {"S": "A"}},
+            "UpdateExpression": "SET n = n - :q",
+            "ConditionExpression": "n >= :q",
+            "ExpressionAttributeValues": {":q": {"N": str(quantity)}},
+            **extra,
+        }
+    }
+
+
 def _items(client: Any) -> dict[str, dict[str, Any]]:
     return {i["pk"]["S"]: i for i in client.scan(TableName=TABLE)["Items"]}
 
@@ -58,20 +72,7 @@ def _items(client: Any) -> dict[str, dict[str, Any]]:
 def test_a_committed_transaction_applies_every_write_and_streams_each(dynamodb: Any) -> None:
     dynamodb.put_item(TableName=TABLE, Item={"pk": {"S": "stock"}, "sk": {"S": "A"}, "n": {"N": "5"}})
     before = len(_backend_table().stream_shard.items)
-    dynamodb.transact_write_items(
-        TransactItems=[
-            _put("order", total=3),
-            {
-                "Update": {
-                    "TableName": TABLE,
-                    "Key": {"pk": {"S": "stock"}, "sk": {"S": "A"}},
-                    "UpdateExpression": "SET n = n - :q",
-                    "ConditionExpression": "n >= :q",
-                    "ExpressionAttributeValues": {":q": {"N": "3"}},
-                }
-            },
-        ]
-    )
+    dynamodb.transact_write_items(TransactItems=[_put("order", total=3), _take_stock(3)])
     items = _items(dynamodb)
     assert items["order"]["total"] == {"N": "3"}
     assert items["stock"]["n"] == {"N": "2"}
@@ -86,16 +87,7 @@ def test_a_failed_condition_cancels_everything_with_reasons_and_old_item(dynamod
         dynamodb.transact_write_items(
             TransactItems=[
                 _put("order", total=3),
-                {
-                    "Update": {
-                        "TableName": TABLE,
-                        "Key": {"pk": {"S": "stock"}, "sk": {"S": "A"}},
-                        "UpdateExpression": "SET n = n - :q",
-                        "ConditionExpression": "n >= :q",
-                        "ExpressionAttributeValues": {":q": {"N": "3"}},
-                        "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
-                    }
-                },
+                _take_stock(3, ReturnValuesOnConditionCheckFailure="ALL_OLD"),
             ]
         )
     reasons = raised.value.response["CancellationReasons"]
