@@ -74,6 +74,26 @@ def free_port() -> int:
 
 
 _DYNAMODB_LOCK = threading.Lock()
+
+
+def _one_dynamodb_request_at_a_time(app: Any) -> Any:
+    """A WSGI wrapper: DynamoDB (and Streams) requests to moto run one at a time.
+
+    DynamoDB applies each request atomically; moto is not thread-safe and does not isolate one
+    thread's TransactWriteItems (checks, then writes) from another's writes. Serializing DynamoDB
+    requests restores that atomicity, so concurrent reservations never oversell. Other services stay
+    concurrent (SQS long polls must not hold the lock).
+    """
+
+    def serialized(environ: dict[str, Any], start_response: Any) -> Any:
+        if not str(environ.get("HTTP_X_AMZ_TARGET", "")).startswith("DynamoDB"):
+            return app(environ, start_response)
+        with _DYNAMODB_LOCK:
+            return list(app(environ, start_response))
+
+    return serialized
+
+
 _CREDENTIAL_SCOPE = re.compile(r"Credential=[^/,]*/[^/,]*/([^/,]*)/([^/,]*)/")  # region, service
 
 
@@ -96,7 +116,17 @@ def _fast_moto_server(port: int) -> Any:
     from werkzeug.serving import make_server
 
     if os.environ.get("LOCAL_MOTO_PLAIN") == "1":
-        return ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+
+        class PlainServer(ThreadedMotoServer):
+            def _server_entry(self) -> None:
+                app = _one_dynamodb_request_at_a_time(DomainDispatcherApplication(create_backend_app))
+                self._server = make_server(
+                    self._ip_address, self._port, app, True, request_handler=MotoRequestHandler
+                )
+                self._server_ready_event.set()
+                self._server.serve_forever()
+
+        return PlainServer(ip_address="127.0.0.1", port=port, verbose=False)
 
     original_region = BaseResponse.get_region_from_url
     if not getattr(original_region, "_local_fast", False):
@@ -130,16 +160,6 @@ def _fast_moto_server(port: int) -> Any:
                 app = self._by_scope[key] = super().get_application(environ)
             return app
 
-        def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
-            # DynamoDB applies each request atomically; moto does not isolate one thread's
-            # TransactWriteItems (checks, writes, rollback) from another's. Serialising DynamoDB
-            # requests restores that atomicity, so concurrent reservations never oversell.
-            match = _CREDENTIAL_SCOPE.search(environ.get("HTTP_AUTHORIZATION", ""))
-            if match and match.group(2) == "dynamodb":
-                with _DYNAMODB_LOCK:
-                    return super().__call__(environ, start_response)
-            return super().__call__(environ, start_response)
-
     class KeepAliveHandler(MotoRequestHandler):
         protocol_version = "HTTP/1.1"
 
@@ -148,7 +168,7 @@ def _fast_moto_server(port: int) -> Any:
             self._server = make_server(
                 self._ip_address,
                 self._port,
-                Dispatcher(create_backend_app),
+                _one_dynamodb_request_at_a_time(Dispatcher(create_backend_app)),
                 True,
                 request_handler=KeepAliveHandler,
             )

@@ -20,7 +20,6 @@ worker starts, and swaps the Stripe stub's request handler.
 from __future__ import annotations
 
 import json
-import logging
 import random
 import tempfile
 import threading
@@ -40,8 +39,6 @@ ROOT = Path(__file__).resolve().parents[1]
 HOOKS = ROOT / "tools" / "worker_hooks"
 TEMPLATE = ROOT / ".local" / "cdk.out" / "Commerce-dev.template.json"
 CAPTURE_RULE = "harness-capture-all"
-
-log = logging.getLogger("harness")
 
 
 @dataclass
@@ -216,7 +213,6 @@ class InstrumentedStack(LocalStack):
     def start(self) -> InstrumentedStack:
         super().start()
         assert self.runtime is not None
-        self._serialize_moto()
         env = {"PYTHONPATH": str(HOOKS), "COMMERCE_FAULT_LOG": str(self.faults_dir)}
         if self.call_log:
             env["COMMERCE_CALL_LOG"] = str(self.calls_dir)
@@ -248,30 +244,6 @@ class InstrumentedStack(LocalStack):
 
             seed(self, ROOT)
         return self
-
-    def _serialize_moto(self) -> None:
-        """One DynamoDB request at a time in moto: its DynamoDB backend is not thread-safe.
-
-        A TransactWriteItems checks its conditions and then applies its writes
-        (local/dynamodb_transactions.py); a concurrent write in between would break the
-        all-or-nothing promise, and so exactly the invariants a chaos run checks. The local stack's
-        server already serializes DynamoDB; this keeps the guarantee even with LOCAL_MOTO_PLAIN=1.
-        Other services stay concurrent (SQS long polls must not hold the lock).
-        """
-        server = getattr(getattr(self.moto, "_server", None), "_server", None)
-        if server is None:
-            log.warning("cannot serialize moto: unknown ThreadedMotoServer internals")
-            return
-        inner = server.app
-        lock = threading.Lock()
-
-        def serialized(environ: Any, start_response: Any) -> Any:
-            if not str(environ.get("HTTP_X_AMZ_TARGET", "")).startswith("DynamoDB"):
-                return inner(environ, start_response)
-            with lock:
-                return list(inner(environ, start_response))
-
-        server.app = serialized
 
     def stop(self) -> None:
         for timer in self._timers:

@@ -93,12 +93,11 @@ def _key_ref(kid: str) -> str:
 
 def public_key(kid: str) -> Any:
     """The public key for `kid` if that key may verify tokens now; `UnknownKey` otherwise."""
+    ref = _key_ref(kid)  # checked every time: a key dropped from the parameter no longer verifies
     if kid not in _public_keys:
         from cryptography.hazmat.primitives.serialization import load_der_public_key
 
-        _public_keys[kid] = load_der_public_key(_public_key_der(kid, _key_ref(kid)))
-    else:
-        _key_ref(kid)  # a key dropped from the parameter no longer verifies
+        _public_keys[kid] = load_der_public_key(_public_key_der(kid, ref))
     return _public_keys[kid]
 
 
