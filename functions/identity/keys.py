@@ -13,10 +13,11 @@ import base64
 import os
 import time
 from dataclasses import dataclass
-from functools import cache
 from typing import Any
 
 from commerce.aws import client
+from commerce.parameters import clear as clear_parameters
+from commerce.parameters import ssm_parameter
 
 PARAMETER_MAX_AGE_SECONDS = 300
 FORCED_REFRESH_INTERVAL_SECONDS = 60
@@ -47,19 +48,9 @@ class SigningKeys:
         return refs
 
 
-@cache
-def _ssm_provider() -> Any:
-    from aws_lambda_powertools.utilities.parameters import SSMProvider
-
-    return SSMProvider(boto3_client=client("ssm"))
-
-
 def signing_keys(*, force: bool = False) -> SigningKeys:
-    raw = _ssm_provider().get(
-        os.environ["SIGNING_KEYS_PARAMETER"],
-        transform="json",
-        max_age=PARAMETER_MAX_AGE_SECONDS,
-        force_fetch=force,
+    raw = ssm_parameter(
+        os.environ["SIGNING_KEYS_PARAMETER"], as_json=True, max_age=PARAMETER_MAX_AGE_SECONDS, force=force
     )
     verify = raw.get("verify") or []
     if isinstance(verify, str):
@@ -126,7 +117,7 @@ def reset_caches() -> None:
     _public_keys.clear()
     _public_key_ders.clear()
     _last_forced_refresh[0] = 0.0
-    _ssm_provider.cache_clear()
+    clear_parameters()
 
 
 # ---- access tokens signed by the active key -------------------------------------------------

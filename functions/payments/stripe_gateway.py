@@ -1,7 +1,7 @@
 """Stripe adapter: PaymentIntents created and confirmed server-side, refunds, webhook verification.
 
 The API key and webhook secret come from the Secrets Manager secret named by `STRIPE_SECRET_ARN`
-(JSON `{"apiKey": ..., "webhookSecret": ...}`), read through Powertools Parameters and cached.
+(JSON `{"apiKey": ..., "webhookSecret": ...}`), read through commerce.parameters and cached.
 `STRIPE_API_BASE` (set only locally and in tests) points the SDK at the Stripe stub. Every request
 has a timeout and at most two network retries; Stripe's own idempotency keys (`charge-<orderId>`,
 `refund-<orderId>`) make a retried or repeated request return the first answer instead of charging
@@ -14,8 +14,8 @@ import os
 from functools import cache
 from typing import Any
 
-from commerce.aws import client
 from commerce.observability import logger, tracer
+from commerce.parameters import secret
 from payments.domain import Charged, Declined, Payment
 
 SECRET_MAX_AGE_SECONDS = 300
@@ -25,19 +25,10 @@ MAX_NETWORK_RETRIES = 2
 
 
 def stripe_secret() -> dict[str, str]:
-    value = _secrets_provider(client("secretsmanager")).get(
-        os.environ["STRIPE_SECRET_ARN"], transform="json", max_age=SECRET_MAX_AGE_SECONDS
-    )
+    value = secret(os.environ["STRIPE_SECRET_ARN"], as_json=True, max_age=SECRET_MAX_AGE_SECONDS)
     if not isinstance(value, dict):
         raise RuntimeError("the Stripe secret is not a JSON object")
     return {str(k): str(v) for k, v in value.items()}
-
-
-@cache
-def _secrets_provider(boto_client: Any) -> Any:
-    from aws_lambda_powertools.utilities.parameters import SecretsProvider
-
-    return SecretsProvider(boto3_client=boto_client)
 
 
 @cache

@@ -8,16 +8,20 @@ from typing import Any
 import pytest
 from moto import mock_aws
 
+from commerce import aws as aws_clients
+from commerce import parameters
 from commerce.aws import client
 
 
 @pytest.fixture
 def aws() -> Iterator[None]:
-    """A fresh in-process AWS; the process-wide client cache is reset so clients bind to it."""
-    client.cache_clear()
+    """A fresh in-process AWS; the process-wide clients, session and cached parameters are reset."""
+    aws_clients.clear()
+    parameters.clear()
     with mock_aws():
         yield
-    client.cache_clear()
+    aws_clients.clear()
+    parameters.clear()
 
 
 def create_service_table(name: str, indexes: tuple[tuple[str, str, str | None], ...] = ()) -> str:

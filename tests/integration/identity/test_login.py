@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from commerce import aws as aws_clients
 from commerce.aws import client
 from tests.integration.identity.conftest import (
     AUDIENCE,
@@ -102,7 +103,7 @@ def test_lockout_state_is_shared_across_instances_through_dynamodb(identity_stac
     identity_stack.register(email="ada@example.com")
     assert failures(identity_stack, 3) == [401] * 3
     # A new Lambda instance: fresh module state and fresh AWS clients; only DynamoDB is shared.
-    client.cache_clear()
+    aws_clients.clear()
     importlib.reload(identity.login)
     assert failures(identity_stack, 2) == [401] * 2
 

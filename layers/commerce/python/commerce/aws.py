@@ -1,7 +1,12 @@
 """AWS SDK clients, created lazily and once per process (never at import time).
 
+Clients come from botocore, the SDK's low-level layer, without boto3 on top: importing boto3 also
+imports s3transfer and, through it, `multiprocessing` (about 100 ms of every cold start here, see
+docs/performance.md), and its session adds nothing to a low-level client. Functions that use a
+Powertools utility built on boto3 (Idempotency, Parameters) still load it; the others never do.
+
 Timeouts and bounded retries are set explicitly: a Lambda should fail fast rather than burn its
-whole timeout on one slow call. `AWS_ENDPOINT_URL` (read by boto3 itself) points every client at
+whole timeout on one slow call. `AWS_ENDPOINT_URL` (read by botocore itself) points every client at
 the local stand-in when the local stack runs the function.
 """
 
@@ -20,8 +25,21 @@ _CLIENT_CONFIG: dict[str, Any] = {
 
 @cache
 def client(service_name: str) -> Any:
-    """Return the process-wide boto3 client for `service_name`."""
-    import boto3  # deferred: functions that never call AWS do not pay for importing boto3
+    """Return the process-wide client for `service_name`."""
     from botocore.config import Config
 
-    return boto3.client(service_name, config=Config(**_CLIENT_CONFIG))
+    return _session().create_client(service_name, config=Config(**_CLIENT_CONFIG))
+
+
+@cache
+def _session() -> Any:
+    """One botocore session per process: credentials, region and loaded models are shared."""
+    from botocore.session import get_session
+
+    return get_session()
+
+
+def clear() -> None:
+    """Forget every client and the session (tests that switch AWS mocks call this)."""
+    client.cache_clear()
+    _session.cache_clear()

@@ -17,7 +17,6 @@ import hashlib
 import hmac
 import json
 import os
-from functools import cache
 from typing import Any
 
 from commerce.problems import BadRequest
@@ -83,25 +82,18 @@ def decode_cursor(cursor: str, *, scope: str, secret: bytes | None = None) -> di
     return key
 
 
-@cache
-def _secrets_provider() -> Any:
-    from aws_lambda_powertools.utilities.parameters import SecretsProvider
-
-    from commerce.aws import client
-
-    return SecretsProvider(boto3_client=client("secretsmanager"))
-
-
 def cursor_secret() -> bytes:
     """The HMAC key, from the secret named by `CURSOR_SECRET_ARN` (cached per process)."""
-    value = _secrets_provider().get(os.environ["CURSOR_SECRET_ARN"], max_age=SECRET_MAX_AGE_SECONDS)
+    from commerce.parameters import secret
+
+    value = secret(os.environ["CURSOR_SECRET_ARN"], max_age=SECRET_MAX_AGE_SECONDS)
     if isinstance(value, bytes):
         return value
     return str(value).encode()
 
 
 def reset_cache() -> None:
-    """Forget the provider and the cached secret (tests that swap the AWS backend use this)."""
-    if _secrets_provider.cache_info().currsize:
-        _secrets_provider().clear_cache()
-    _secrets_provider.cache_clear()
+    """Forget the cached secret (tests that swap the AWS backend use this)."""
+    from commerce.parameters import clear
+
+    clear()
