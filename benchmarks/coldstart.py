@@ -344,7 +344,8 @@ def measure(template_path: Path = TEMPLATE, runs: int = 5, only: str | None = No
                 if target is not floor:
                     samples[FLOOR].append(_run_once(floor, mock))
                     samples[target["id"]].append(_run_once(target, mock))
-    floor_ms = statistics.median(s["total_ms"] for s in samples[FLOOR] if "error" not in s)
+    floor_totals = [s["total_ms"] for s in samples[FLOOR] if "error" not in s]
+    floor_ms = statistics.median(floor_totals)
     http_floor_ms = statistics.median(s["total_ms"] for s in samples[HTTP_FLOOR] if "error" not in s)
     functions = []
     for target in all_targets:
@@ -381,6 +382,9 @@ def measure(template_path: Path = TEMPLATE, runs: int = 5, only: str | None = No
     return {
         "runs": runs,
         "floor_runs": len(samples[FLOOR]),
+        # How much one run of the same code varies on this machine (the noise every ratio carries).
+        "floor_p10_ms": round(_percentile(floor_totals, 10), 1),
+        "floor_p90_ms": round(_percentile(floor_totals, 90), 1),
         "budget_ratio": BUDGET_RATIO,
         "floor_ms": round(floor_ms, 1),
         "http_floor_ms": round(http_floor_ms, 1),
@@ -389,11 +393,17 @@ def measure(template_path: Path = TEMPLATE, runs: int = 5, only: str | None = No
     }
 
 
+def _percentile(values: list[float], percent: int) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(percent / 100 * (len(ordered) - 1)))]
+
+
 def print_table(report: dict[str, Any]) -> None:
     print(
         f"\nCold start (import + first invocation in a fresh interpreter, median of {report['runs']}, "
         "moto, tracing on); "
-        f"floor {report['floor_ms']} ms (median of {report['floor_runs']}); "
+        f"floor {report['floor_ms']} ms (median of {report['floor_runs']}; one run: p10 "
+        f"{report['floor_p10_ms']}, p90 {report['floor_p90_ms']} ms); "
         f"budget <= {report['budget_ratio']}x floor; "
         f"HTTP floor (+ REST resolver with validation) {report['http_floor_ms']} ms"
     )

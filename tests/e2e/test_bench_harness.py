@@ -60,3 +60,4 @@ def test_coldstart_reports_a_fresh_import_and_a_first_invocation_per_function(tm
     assert get_product["invoke_imported"] > 0, get_product
     assert report["floor_ms"] == rows["Floor"]["median_ms"]
     assert report["floor_runs"] == rows["Floor"]["runs"] == 3
+    assert report["floor_p10_ms"] <= report["floor_ms"] <= report["floor_p90_ms"]
