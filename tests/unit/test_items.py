@@ -128,3 +128,13 @@ def test_converting_items_does_not_import_boto3() -> None:
         timeout=60,
     )
     assert done.stdout.split() == ["False", "False"]
+
+
+def test_a_refused_value_is_not_repeated_in_the_error() -> None:
+    # Errors reach logs; an item's values may be personal data.
+    with pytest.raises(TypeError) as refused:
+        to_attribute_value({"email": object.__new__(type("Secretish", (), {"__repr__": lambda _: "ada@x"}))})
+    assert "ada@x" not in str(refused.value)
+    with pytest.raises(TypeError) as mixed:
+        to_attribute_value({"ada@example.com", 1})
+    assert "ada@example.com" not in str(mixed.value)

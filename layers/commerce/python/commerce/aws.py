@@ -3,7 +3,7 @@
 Clients come from botocore, the SDK's low-level layer, without boto3 on top: importing boto3 also
 imports s3transfer and, through it, `multiprocessing` (about 100 ms of every cold start here, see
 docs/performance.md), and its session adds nothing to a low-level client. Functions that use a
-Powertools utility built on boto3 (Idempotency, Parameters) still load it; the others never do.
+Powertools utility built on boto3 (Idempotency) still load it; the others never do.
 
 Timeouts and bounded retries are set explicitly: a Lambda should fail fast rather than burn its
 whole timeout on one slow call. `AWS_ENDPOINT_URL` (read by botocore itself) points every client at

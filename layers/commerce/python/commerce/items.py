@@ -39,7 +39,10 @@ def to_attribute_value(value: Any) -> dict[str, Any]:
         return {"M": {key: to_attribute_value(inner) for key, inner in value.items()}}
     if isinstance(value, list | tuple):
         return {"L": [to_attribute_value(inner) for inner in value]}
-    raise TypeError(f"Unsupported type {type(value)!r} for value {value!r}")
+    if isinstance(value, float):
+        raise TypeError("Float types are not supported. Use Decimal types instead.")
+    # The type only: an item's values may be personal data, and errors end up in logs.
+    raise TypeError(f"Unsupported type {type(value).__name__} for a DynamoDB attribute value")
 
 
 def to_attribute_values(item: Mapping[str, Any]) -> dict[str, Any]:
@@ -84,4 +87,4 @@ def _set(values: Set[Any]) -> dict[str, Any]:
         return {"SS": members}
     if all(isinstance(v, bytes | bytearray) for v in members):
         return {"BS": [bytes(v) for v in members]}
-    raise TypeError(f"Unsupported set members {values!r}")
+    raise TypeError("A DynamoDB set holds only numbers, only strings or only binary values")
