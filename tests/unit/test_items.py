@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,8 +11,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from commerce.items import from_attribute_values, plain_item, to_attribute_value, to_attribute_values
-
-ROOT = Path(__file__).resolve().parents[2]
 
 numbers = st.one_of(
     st.integers(min_value=-(10**37), max_value=10**37),
@@ -109,25 +103,6 @@ def test_an_empty_set_is_refused_here_rather_than_by_dynamodb() -> None:
 def test_plain_item_gives_ints_for_whole_numbers_and_floats_for_the_rest() -> None:
     image = to_attribute_values({"qty": 3, "price": Decimal("2.50"), "tags": ["a"], "meta": {"n": 7}})
     assert plain_item(image) == {"qty": 3, "price": 2.5, "tags": ["a"], "meta": {"n": 7}}
-
-
-def test_converting_items_does_not_import_boto3() -> None:
-    probe = (
-        "import sys; sys.path.insert(0, sys.argv[1]);"
-        "from commerce.items import to_attribute_values, plain_item;"
-        "plain_item(to_attribute_values({'a': 1, 'b': ['x']}));"
-        "print('boto3' in sys.modules, 's3transfer' in sys.modules)"
-    )
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-    done = subprocess.run(
-        [sys.executable, "-I", "-c", probe, str(ROOT / "layers" / "commerce" / "python")],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=60,
-    )
-    assert done.stdout.split() == ["False", "False"]
 
 
 def test_a_refused_value_is_not_repeated_in_the_error() -> None:

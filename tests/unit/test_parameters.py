@@ -3,18 +3,12 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from moto import mock_aws
 
 from commerce import aws, parameters
-
-ROOT = Path(__file__).resolve().parents[2]
 
 
 class Clock:
@@ -78,21 +72,3 @@ def test_a_failed_read_is_not_cached(clock: Clock) -> None:
         parameters.ssm_parameter("/missing", max_age=300)
     aws.client("ssm").put_parameter(Name="/missing", Value="now here", Type="String")
     assert parameters.ssm_parameter("/missing", max_age=300) == "now here"
-
-
-def test_reading_a_parameter_does_not_import_boto3() -> None:
-    probe = (
-        "import sys; sys.path.insert(0, sys.argv[1]);"
-        "import commerce.parameters;"
-        "print('boto3' in sys.modules, 'aws_lambda_powertools.utilities.parameters' in sys.modules)"
-    )
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-    done = subprocess.run(
-        [sys.executable, "-I", "-c", probe, str(ROOT / "layers" / "commerce" / "python")],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=60,
-    )
-    assert done.stdout.split() == ["False", "False"]
