@@ -32,23 +32,16 @@ $(VENV_STAMP): requirements.txt requirements-dev.txt layers/deps/requirements.tx
 
 # The deps layer is built for Lambda (arm64, CPython 3.13) with pip alone: no Docker.
 # Lambda cannot write bytecode (/opt is read-only), so a layer without .pyc files is compiled module
-# by module on every cold start (Stripe's SDK alone is hundreds of modules). CPython 3.13 compiles it
-# here; unchecked-hash .pyc files do not depend on the mtimes the zip keeps. Bytecode is the same on
-# arm64 and x86_64. Without a CPython 3.13 the layer still builds, without bytecode, and says so.
-PY313 ?= $(firstword $(wildcard $(HOME)/.pyenv/versions/3.13*/bin/python3.13) $(shell command -v python3.13 2>/dev/null))
+# by module on every cold start (Stripe's SDK alone is hundreds of modules). cdk/bytecode.py compiles
+# it with a local CPython 3.13 ($PY313, pyenv's or python3.13 on PATH), as the CDK app does for our
+# own code assets; without one the layer still builds, without bytecode, and says so.
 layer: $(LAYER_STAMP)
-$(LAYER_STAMP): layers/deps/requirements.txt Makefile | $(VENV_STAMP)
+$(LAYER_STAMP): layers/deps/requirements.txt cdk/bytecode.py | $(VENV_STAMP)
 	rm -rf $(LAYER_DIR)
 	$(PY) -m pip install --quiet --no-compile --target $(LAYER_DIR)/python \
 		--platform manylinux2014_aarch64 --implementation cp --python-version 3.13 \
 		--only-binary=:all: -r layers/deps/requirements.txt
-	if [ -n "$(PY313)" ] && "$(PY313)" -c 'import sys; sys.exit(sys.version_info[:2] != (3, 13))' 2>/dev/null; then \
-		"$(PY313)" -m compileall -q -j 0 --invalidation-mode unchecked-hash $(LAYER_DIR)/python \
-		&& "$(PY313)" -c 'import platform; print(platform.python_version())' > $(LAYER_DIR)/.bytecode; \
-	else \
-		echo "warning: no CPython 3.13 found: the deps layer has no bytecode (slower cold starts)" >&2; \
-		echo none > $(LAYER_DIR)/.bytecode; \
-	fi
+	$(PY) -m cdk.bytecode $(LAYER_DIR)/python
 	touch $@
 
 synth: $(LAYER_STAMP)

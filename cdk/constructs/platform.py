@@ -12,6 +12,7 @@ from constructs import Construct
 from cdk.config import POWERTOOLS_LAYER_VERSION, ROOT, StageConfig
 from cdk.constructs.api import Api
 from cdk.constructs.bus import Bus
+from cdk.constructs.code import code_asset
 
 FUNCTIONS_DIR = ROOT / "functions"
 
@@ -82,9 +83,7 @@ class Platform(Construct):
         self.commerce_layer = lambda_.LayerVersion(
             self,
             "CommerceLayer",
-            code=lambda_.Code.from_asset(
-                str(ROOT / "layers" / "commerce"), exclude=["**/__pycache__", "**/*.pyc"]
-            ),
+            code=code_asset(self, ROOT / "layers" / "commerce", exclude=[]),
             compatible_runtimes=[lambda_.Runtime.PYTHON_3_13],
             compatible_architectures=[lambda_.Architecture.ARM_64],
             description="The commerce package: HTTP plumbing, problem+json, events, outbox",
@@ -104,16 +103,16 @@ class Platform(Construct):
 
         One asset per service and stack, shared by all of that service's functions."""
         if service not in self._code:
-            self._code[service] = _service_code(service)
+            self._code[service] = _service_code(self, service)
         return self._code[service]
 
 
-def _service_code(service: str) -> lambda_.Code:
+def _service_code(scope: Construct, service: str) -> lambda_.Code:
     others = sorted(
-        entry.name for entry in FUNCTIONS_DIR.iterdir() if entry.is_dir() and entry.name != service
+        entry.name
+        for entry in FUNCTIONS_DIR.iterdir()
+        if entry.is_dir() and entry.name not in {service, "__pycache__"}
     )
     if not (FUNCTIONS_DIR / service).is_dir():
         raise ValueError(f"no such service folder: functions/{service}")
-    return lambda_.Code.from_asset(
-        str(FUNCTIONS_DIR), exclude=[*others, "**/__pycache__", "**/*.pyc", "*.md"]
-    )
+    return code_asset(scope, FUNCTIONS_DIR, exclude=[*others, "*.md"])

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.infra.bytecode import bytecode_gaps
+
 LAYER = Path(__file__).resolve().parents[2] / "layers" / "deps" / "build" / "python"
 EM_AARCH64 = 183
 
@@ -59,26 +61,13 @@ def test_every_shared_object_is_an_aarch64_elf(layer: Path) -> None:
             assert "cpython-313-aarch64" in path.name, path
 
 
-CPYTHON_313_MAGIC = bytes.fromhex("f30d0d0a")
-UNCHECKED_HASH = 0b01  # PEP 552 flags: hash-based, source not checked
-
-
 def test_every_module_ships_cpython_313_bytecode_lambda_need_not_compile(layer: Path) -> None:
     # Lambda cannot write .pyc files under /opt: whatever the layer lacks is compiled on every cold start.
     built_with = (layer.parent / ".bytecode").read_text().strip()
     if built_with == "none":
         pytest.skip("this machine has no CPython 3.13, so `make layer` built the layer without bytecode")
     assert built_with.startswith("3.13."), built_with
-    sources = sorted(layer.rglob("*.py"))
-    assert len(sources) > 500  # Stripe's SDK, requests, PyJWT, cryptography's Python half
-    missing, wrong = [], []
-    for source in sources:
-        compiled = source.parent / "__pycache__" / f"{source.stem}.cpython-313.pyc"
-        if not compiled.is_file():
-            missing.append(source)
-            continue
-        header = compiled.read_bytes()[:8]
-        if header[:4] != CPYTHON_313_MAGIC or int.from_bytes(header[4:8], "little") != UNCHECKED_HASH:
-            wrong.append(compiled)
+    assert len(list(layer.rglob("*.py"))) > 500  # Stripe's SDK, requests, PyJWT, cryptography's Python half
+    missing, wrong = bytecode_gaps(layer)
     assert not missing, missing[:5]
     assert not wrong, wrong[:5]

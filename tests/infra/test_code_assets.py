@@ -1,0 +1,97 @@
+"""Code assets ship CPython 3.13 bytecode (Lambda cannot write .pyc); the local stack keeps source."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import aws_cdk as cdk
+import pytest
+from aws_cdk import aws_lambda as lambda_
+
+from cdk import bytecode
+from cdk.constructs.code import DISABLE_STAGING, code_asset
+from tests.infra.bytecode import bytecode_gaps
+from tests.infra.conftest import ROOT, Synth
+
+
+def code_assets(synth: Synth) -> dict[str, Path]:
+    """Every function's and project layer's asset folder, by asset path (the deps layer has its own test)."""
+    assets = {}
+    for resource_type in ("AWS::Lambda::Function", "AWS::Lambda::LayerVersion"):
+        for logical_id, resource in synth.resources(resource_type).items():
+            if not logical_id.startswith("PlatformDepsLayer"):
+                path = resource["Metadata"]["aws:asset:path"]
+                assets[path] = synth.outdir / path
+    return assets
+
+
+def test_every_code_asset_ships_cpython_313_unchecked_hash_bytecode(dev: Synth) -> None:
+    if bytecode.lambda_python() is None:
+        pytest.skip("this machine has no CPython 3.13: the assets are built as source only")
+    assets = code_assets(dev)
+    assert len(assets) >= 8  # one per service folder, plus the commerce layer
+    for path, folder in assets.items():
+        sources = list(folder.rglob("*.py"))
+        assert sources, path
+        missing, wrong = bytecode_gaps(folder)
+        assert not missing, (path, missing[:5])
+        assert not wrong, (path, wrong[:5])
+        # Only what Lambda can use: no bytecode from the developer's own interpreter, no docs.
+        assert {p.name.split(".")[1] for p in folder.rglob("*.pyc")} == {"cpython-313"}, path
+        assert not list(folder.rglob("*.md")), path
+
+
+def synth_one_function(tmp_path: Path, context: dict[str, object]) -> tuple[dict[str, object], Path]:
+    app = cdk.App(outdir=str(tmp_path), context={"aws:cdk:enable-asset-metadata": True, **context})
+    stack = cdk.Stack(app, "Code")
+    lambda_.Function(
+        stack,
+        "Fn",
+        runtime=lambda_.Runtime.PYTHON_3_13,
+        handler="system.health.lambda_handler",
+        code=code_asset(stack, ROOT / "functions", exclude=["catalog", "identity", "*.md"]),
+    )
+    app.synth()
+    template = json.loads((tmp_path / "Code.template.json").read_text())
+    function = next(r for r in template["Resources"].values() if r["Type"] == "AWS::Lambda::Function")
+    return function["Metadata"], tmp_path
+
+
+def test_the_local_stack_synth_points_at_the_source_folder_for_live_edits(tmp_path: Path) -> None:
+    metadata, _ = synth_one_function(tmp_path, {DISABLE_STAGING: True})
+    assert metadata["aws:asset:path"] == str(ROOT / "functions")
+
+
+def test_a_bundled_asset_leaves_out_what_exclude_names_at_any_depth(tmp_path: Path) -> None:
+    metadata, outdir = synth_one_function(tmp_path, {})
+    folder = outdir / str(metadata["aws:asset:path"])
+    assert folder.parent == outdir
+    names = {p.name for p in folder.iterdir()}
+    assert "system" in names
+    assert not names & {"catalog", "identity", "__pycache__"}
+    assert not list(folder.rglob("*.md"))
+    health = "system/health.py"
+    assert (folder / health).read_bytes() == (ROOT / "functions" / health).read_bytes()
+
+
+def test_without_cpython_313_the_code_builds_as_source_and_says_so(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pkg" / "mod.py").write_text("VALUE = 1\n")
+    monkeypatch.setattr(bytecode, "lambda_python", lambda: None)
+    with pytest.warns(UserWarning, match="without bytecode"):
+        assert bytecode.main([str(tmp_path / "pkg")]) == 0
+    assert (tmp_path / ".bytecode").read_text() == "none\n"
+    assert not list(tmp_path.rglob("*.pyc"))
+
+
+def test_the_layer_compiler_records_the_python_it_used(tmp_path: Path) -> None:
+    if bytecode.lambda_python() is None:
+        pytest.skip("this machine has no CPython 3.13")
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pkg" / "mod.py").write_text("VALUE = 1\n")
+    assert bytecode.main([str(tmp_path / "pkg")]) == 0
+    assert (tmp_path / ".bytecode").read_text().startswith("3.13.")
+    assert bytecode_gaps(tmp_path / "pkg") == ([], [])
