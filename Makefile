@@ -36,7 +36,7 @@ $(VENV_STAMP): requirements.txt requirements-dev.txt layers/deps/requirements.tx
 # it with a local CPython 3.13 ($PY313, pyenv's or python3.13 on PATH), as the CDK app does for our
 # own code assets; without one the layer still builds, without bytecode, and says so.
 layer: $(LAYER_STAMP)
-$(LAYER_STAMP): layers/deps/requirements.txt cdk/bytecode.py | $(VENV_STAMP)
+$(LAYER_STAMP): layers/deps/requirements.txt Makefile cdk/bytecode.py | $(VENV_STAMP)
 	rm -rf $(LAYER_DIR)
 	$(PY) -m pip install --quiet --no-compile --target $(LAYER_DIR)/python \
 		--platform manylinux2014_aarch64 --implementation cp --python-version 3.13 \

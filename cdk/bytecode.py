@@ -28,15 +28,13 @@ LAMBDA_PYTHON = (3, 13)
 
 
 @cache
-def lambda_python() -> str | None:
-    """A CPython 3.13 on this machine: $PY313, this interpreter, pyenv's, or python3.13 on PATH."""
+def _find_lambda_python() -> tuple[str, str] | None:
     candidates = [os.environ.get("PY313")]
     if sys.implementation.name == "cpython" and sys.version_info[:2] == LAMBDA_PYTHON:
         candidates.append(sys.executable)
     candidates += sorted(glob.glob(os.path.expanduser("~/.pyenv/versions/3.13*/bin/python3.13")))
     candidates.append(shutil.which("python3.13"))
-    wanted = "cpython {}.{}".format(*LAMBDA_PYTHON)
-    probe = "import sys; print(sys.implementation.name, '%d.%d' % sys.version_info[:2])"
+    probe = "import platform, sys; print(sys.implementation.name, platform.python_version())"
     for candidate in filter(None, candidates):
         try:
             # The candidates are interpreters found on this machine; nothing comes from input.
@@ -45,9 +43,23 @@ def lambda_python() -> str | None:
             )
         except OSError:
             continue
-        if done.returncode == 0 and done.stdout.strip() == wanted:
-            return candidate
+        name, _, version = done.stdout.strip().partition(" ")
+        if done.returncode == 0 and name == "cpython" and version.startswith("{}.{}.".format(*LAMBDA_PYTHON)):
+            return candidate, version
     return None
+
+
+def lambda_python() -> str | None:
+    """A CPython 3.13 on this machine: $PY313, this interpreter, pyenv's, or python3.13 on PATH."""
+    found = _find_lambda_python()
+    return found[0] if found else None
+
+
+def build_tag() -> str:
+    """What the compiled code depends on besides its source, for an asset's fingerprint: a deployment
+    built without bytecode differs from one built with it, and so must its asset hash."""
+    found = _find_lambda_python()
+    return f"bytecode cpython-{found[1]} unchecked-hash" if found else "source only"
 
 
 def compile_tree(root: Path, *, parallel: bool = False) -> str | None:

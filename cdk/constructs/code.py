@@ -17,7 +17,7 @@ import jsii
 from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
 
-from cdk.bytecode import compile_tree
+from cdk.bytecode import build_tag, compile_tree
 
 DISABLE_STAGING = "aws:cdk:disable-asset-staging"
 NO_BYTECODE = ["**/__pycache__", "**/*.pyc"]
@@ -55,6 +55,9 @@ def code_asset(scope: Construct, source: Path, exclude: list[str]) -> lambda_.Co
         str(source),
         exclude=exclude,
         bundling=cdk.BundlingOptions(
+            # The bundling options are part of the asset hash, so code built with bytecode and code
+            # built as source only (no CPython 3.13 here) never share one: a deploy replaces it.
+            environment={"COMMERCE_BUILD": build_tag()},
             # Required by the API; never pulled, since the local bundler always bundles.
             image=cdk.DockerImage.from_registry("public.ecr.aws/sam/build-python3.13"),
             local=_CopyAndCompile(source, exclude),

@@ -75,12 +75,25 @@ def test_a_bundled_asset_leaves_out_what_exclude_names_at_any_depth(tmp_path: Pa
     assert (folder / health).read_bytes() == (ROOT / "functions" / health).read_bytes()
 
 
+def test_an_asset_built_without_bytecode_has_another_hash_so_a_deploy_replaces_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if bytecode.lambda_python() is None:
+        pytest.skip("this machine has no CPython 3.13")
+    compiled, _ = synth_one_function(tmp_path / "compiled", {})
+    monkeypatch.setattr(bytecode, "_find_lambda_python", lambda: None)
+    with pytest.warns(UserWarning, match="without bytecode"):
+        source_only, outdir = synth_one_function(tmp_path / "source-only", {})
+    assert source_only["aws:asset:path"] != compiled["aws:asset:path"]
+    assert not list((outdir / str(source_only["aws:asset:path"])).rglob("*.pyc"))
+
+
 def test_without_cpython_313_the_code_builds_as_source_and_says_so(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     (tmp_path / "pkg").mkdir()
     (tmp_path / "pkg" / "mod.py").write_text("VALUE = 1\n")
-    monkeypatch.setattr(bytecode, "lambda_python", lambda: None)
+    monkeypatch.setattr(bytecode, "_find_lambda_python", lambda: None)
     with pytest.warns(UserWarning, match="without bytecode"):
         assert bytecode.main([str(tmp_path / "pkg")]) == 0
     assert (tmp_path / ".bytecode").read_text() == "none\n"
