@@ -62,6 +62,16 @@ def build_tag() -> str:
     return f"bytecode cpython-{found[1]} unchecked-hash" if found else "source only"
 
 
+# Run by the CPython 3.13 found: compile a tree (argv[1]) with argv[2] worker processes (0: one per core).
+_COMPILE = """
+import compileall, platform, py_compile, sys
+ok = compileall.compile_dir(sys.argv[1], quiet=1, workers=int(sys.argv[2]),
+                            invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH)
+print(platform.python_version())
+sys.exit(0 if ok else 1)
+"""
+
+
 def compile_tree(root: Path, *, parallel: bool = False) -> str | None:
     """Compile every module under `root` in place; return the compiling Python's version, or None.
 
@@ -84,15 +94,6 @@ def compile_tree(root: Path, *, parallel: bool = False) -> str | None:
     if done.returncode != 0:
         raise RuntimeError(f"compiling {root} with {python} failed:\n{done.stdout}{done.stderr}")
     return done.stdout.strip()
-
-
-_COMPILE = """
-import compileall, platform, py_compile, sys
-ok = compileall.compile_dir(sys.argv[1], quiet=1, workers=int(sys.argv[2]),
-                            invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH)
-print(platform.python_version())
-sys.exit(0 if ok else 1)
-"""
 
 
 def main(argv: list[str]) -> int:
