@@ -134,7 +134,11 @@ class Api(Construct):
             "TokenAuthorizer",
             handler=function,
             identity_source=apigw.IdentitySource.header("Authorization"),
-            validation_regex=r"^Bearer [A-Za-z0-9\-_=]+\.[A-Za-z0-9\-_=]+\.[A-Za-z0-9\-_.+/=]+$",
+            # The scheme is case-insensitive (RFC 9110 §11.1), spelled out as classes because API
+            # Gateway (Java) and the local stack (Python) must read the expression alike.
+            validation_regex=(
+                r"^[Bb][Ee][Aa][Rr][Ee][Rr] [A-Za-z0-9\-_=]+\.[A-Za-z0-9\-_=]+\.[A-Za-z0-9\-_.+/=]+$"
+            ),
             results_cache_ttl=cdk.Duration.minutes(5),
         )
 

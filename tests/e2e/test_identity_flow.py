@@ -91,6 +91,19 @@ def test_protected_route_without_a_valid_token_is_401_problem(
     assert json.loads(body)["status"] == 401
 
 
+@pytest.mark.parametrize("scheme", ["bearer", "BEARER"])
+def test_the_bearer_scheme_is_case_insensitive(local_stack: LocalStackProcess, scheme: str) -> None:
+    # RFC 9110 §11.1: the gateway's token check must not refuse what the authorizer accepts.
+    user_id, pair = register_and_login(local_stack, new_email())
+
+    status, profile = local_stack.json(
+        "GET", "/users/me", headers={"Authorization": f"{scheme} {pair['accessToken']}"}
+    )
+
+    assert status == 200, profile
+    assert profile["userId"] == user_id
+
+
 def test_roles_cannot_be_self_assigned(local_stack: LocalStackProcess) -> None:
     _, pair = register_and_login(local_stack, new_email())
 
