@@ -342,8 +342,12 @@ def measure(template_path: Path = TEMPLATE, runs: int = 5, only: str | None = No
         for _ in range(runs):
             for target in all_targets:
                 if target is not floor:
-                    samples[FLOOR].append(_run_once(floor, mock))
-                    samples[target["id"]].append(_run_once(target, mock))
+                    floor_run = _run_once(floor, mock)
+                    samples[FLOOR].append(floor_run)
+                    run = _run_once(target, mock)
+                    # Kept with the run so the report can show each run next to its floor run.
+                    run["floor_before_ms"] = floor_run.get("total_ms")
+                    samples[target["id"]].append(run)
     floor_totals = [s["total_ms"] for s in samples[FLOOR] if "error" not in s]
     floor_ms = statistics.median(floor_totals)
     http_floor_ms = statistics.median(s["total_ms"] for s in samples[HTTP_FLOOR] if "error" not in s)
@@ -372,7 +376,15 @@ def measure(template_path: Path = TEMPLATE, runs: int = 5, only: str | None = No
                 ratio_http_floor=round(total / http_floor_ms, 2),
                 status=runs_ok[-1].get("status"),
                 batch_failures=runs_ok[-1].get("batch_failures"),
+                # Every run, in order, and (for a function) the floor run just before it: how much
+                # one run varies, and whether a slow run came in a slow stretch of the machine.
+                samples_ms=[round(s["total_ms"], 1) for s in runs_ok],
             )
+            if target["id"] != FLOOR:
+                row["floor_before_ms"] = [
+                    None if s.get("floor_before_ms") is None else round(s["floor_before_ms"], 1)
+                    for s in runs_ok
+                ]
             row["within_budget"] = target["id"] in (FLOOR, HTTP_FLOOR) or (
                 row["ratio"] <= BUDGET_RATIO and not errors
             )

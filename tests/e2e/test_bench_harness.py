@@ -61,3 +61,8 @@ def test_coldstart_reports_a_fresh_import_and_a_first_invocation_per_function(tm
     assert report["floor_ms"] == rows["Floor"]["median_ms"]
     assert report["floor_runs"] == rows["Floor"]["runs"] == 3
     assert report["floor_p10_ms"] <= report["floor_ms"] <= report["floor_p90_ms"]
+    # Every run is in the report, each function run next to the floor run just before it.
+    assert len(rows["Floor"]["samples_ms"]) == 3
+    assert "floor_before_ms" not in rows["Floor"]
+    assert get_product["samples_ms"] == [get_product["median_ms"]]
+    assert get_product["floor_before_ms"][0] in rows["Floor"]["samples_ms"]
