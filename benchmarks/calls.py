@@ -4,9 +4,11 @@
 
 Runs the local stack in this process (tools/instrumented_stack.py, no faults) with the worker hook
 that logs every AWS API call a function makes (DynamoDB calls ask for ReturnConsumedCapacity).
-A user registers and logs in; then each API operation is called and `--orders` orders go through
-the whole saga (POST /orders → CONFIRMED, polled). Calls are grouped by function (one function per
-route and per saga step) and divided by that function's invocations.
+A user registers and logs in; `--orders` orders go through the whole saga (POST /orders → CONFIRMED,
+polled); then every route of the API is called once, warm (a first round warms each function up), and
+what the requests set off (consumers, relays, the authorizer) is reported per invocation. Calls are
+grouped by function (one function per route and per saga step) and divided by that function's
+invocations.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import sys
 import time
 import uuid
 from collections import defaultdict
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -26,13 +29,16 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from benchmarks.local_api import Client  # noqa: E402
+from local.seed import admin_credentials  # noqa: E402
 from tools.instrumented_stack import InstrumentedStack  # noqa: E402
 
 READ_OPS = {"GetItem", "Query", "Scan", "BatchGetItem", "TransactGetItems"}
 
 
-def measure(orders: int = 5, deadline_s: float = 120) -> dict[str, Any]:
-    stack = InstrumentedStack(call_log=True).start()
+def measure(orders: int = 5, deadline_s: float = 120, template: Path | None = None) -> dict[str, Any]:
+    stack = (
+        InstrumentedStack(template, call_log=True) if template else InstrumentedStack(call_log=True)
+    ).start()
     try:
         return _measure(stack, orders, deadline_s)
     finally:
@@ -79,21 +85,15 @@ def _measure(stack: InstrumentedStack, orders: int, deadline_s: float) -> dict[s
     polling_names = {stack.functions[lid].name for lid in polling}
     saga_calls = [c for c in stack.calls() if c["fn"] not in polling_names]
 
-    stack.reset_calls()
-    client.call("GET", "/health")
-    client.call("GET", "/products?limit=20")
-    client.call("GET", f"/products/{product}")
-    client.call("GET", f"/orders/{order_ids[0]}", headers=auth)
-    client.call("GET", "/orders?limit=20", headers=auth)
-    client.call("GET", "/users/me", headers=auth)
-    client.call("POST", "/auth/login", {"email": email, "password": password})
-    _deadline_quiet(stack, 30)
-    api_invocations = dict(stack.tally.invocations)
-    api_calls = stack.calls()
+    api_calls, api_invocations = _api_operations(stack, client, email, password, order_ids, product)
 
     functions = {spec.name: spec for spec in stack.functions.values()}
-    rows = _rows(saga_calls, saga_invocations, functions, "saga (per order)", per=orders)
-    rows += _rows(api_calls, api_invocations, functions, "api (per request)", per=None)
+    routes = _routes(stack)
+    rows = _rows(saga_calls, saga_invocations, functions, lambda _: "saga (per order)", per=orders)
+    rows += _rows(api_calls, api_invocations, functions, lambda name: _api_scope(name, routes), per=None)
+    for row in rows:
+        if row["function"] in routes:
+            row["route"] = routes[row["function"]]
     return {
         "orders": orders,
         "saga_latency_ms": {
@@ -104,8 +104,107 @@ def _measure(stack: InstrumentedStack, orders: int, deadline_s: float) -> dict[s
         "saga_invocations_per_order": {k: v / orders for k, v in saga_invocations.items()},
         "saga_duration_ms_per_order": {k: round(v / orders, 1) for k, v in saga_durations.items()},
         "memory_mb": {spec.logical_id: spec.memory_mb for spec in stack.functions.values()},
+        "routes": sorted(set(routes.values())),
         "rows": rows,
     }
+
+
+def _routes(stack: InstrumentedStack) -> dict[str, str]:
+    """Function logical id → "METHOD /path" of the API route it serves."""
+    api = stack.api
+    if api is None:
+        return {}
+    return {
+        route.function.logical_id: f"{route.method} {route.path}"
+        for route in api.routes
+        if route.function is not None
+    }
+
+
+def _api_scope(function: str, routes: dict[str, str]) -> str:
+    if function in routes:
+        return "api (per request)"
+    if function.startswith("IdentityAuthorizer"):
+        return "authorizer (per invocation)"
+    # Consumers and relays set off by the requests (UserRegistered, OrderCancelled, ...).
+    return "async (per invocation)"
+
+
+def _api_operations(
+    stack: InstrumentedStack,
+    client: Client,
+    email: str,
+    password: str,
+    order_ids: list[str],
+    product: str,
+) -> tuple[list[dict[str, Any]], dict[str, int]]:
+    """Every route of the API once, warm: a first round warms each function up (its per-process reads
+    of keys, secrets and parameters happen once, not per request), the second is counted."""
+    if len(order_ids) < 2:
+        raise RuntimeError("the API round needs two confirmed orders to cancel (--orders >= 1)")
+    admin_email, admin_password = admin_credentials()
+    _, admin = _expect(client, 200, "POST", "/auth/login", {"email": admin_email, "password": admin_password})
+    admin_auth = {"Authorization": f"Bearer {admin['accessToken']}"}
+    _, me = _expect(client, 200, "GET", "/users/me", headers=_bearer(client, email, password))
+    for counted, order_id in ((False, order_ids[0]), (True, order_ids[1])):
+        # Prepared before the count: a user to delete, and refresh tokens to rotate and to revoke.
+        other_email = f"calls-{uuid.uuid4().hex[:8]}@example.com"
+        _expect(
+            client, 201, "POST", "/auth/register", {"email": other_email, "password": password, "name": "X"}
+        )
+        other_auth = _bearer(client, other_email, password)
+        login = {"email": email, "password": password}
+        _, to_refresh = _expect(client, 200, "POST", "/auth/login", login)
+        _, to_revoke = _expect(client, 200, "POST", "/auth/login", login)
+        auth = _bearer(client, email, password)
+        _deadline_quiet(stack, 30)
+        if counted:
+            stack.reset_calls()
+        new_user = {"email": f"calls-{uuid.uuid4().hex[:8]}@example.com", "password": password, "name": "N"}
+        new_product = {
+            "name": "Calls",
+            "description": "d",
+            "price": {"amount": 100, "currency": "EUR"},
+            "stock": 1,
+        }
+        _expect(client, 200, "GET", "/health")
+        _expect(client, 201, "POST", "/auth/register", new_user)
+        _expect(client, 200, "POST", "/auth/login", login)
+        _expect(client, 200, "POST", "/auth/refresh", {"refreshToken": to_refresh["refreshToken"]})
+        _expect(client, 204, "POST", "/auth/logout", {"refreshToken": to_revoke["refreshToken"]})
+        _expect(client, 200, "GET", "/.well-known/jwks.json")
+        _expect(client, 200, "GET", "/users/me", headers=auth)
+        _expect(client, 200, "PATCH", "/users/me", {"name": "Calls"}, headers=auth)
+        _expect(client, 200, "GET", f"/users/{me['userId']}", headers=admin_auth)
+        _expect(client, 204, "DELETE", "/users/me", headers=other_auth)
+        _expect(client, 200, "GET", "/products?limit=20")
+        _expect(client, 200, "GET", f"/products/{product}")
+        _expect(client, 201, "POST", "/products", new_product, headers=admin_auth)
+        _expect(client, 200, "PATCH", f"/products/{product}", {"description": "Calls"}, headers=admin_auth)
+        _expect(client, 200, "GET", f"/orders/{order_id}", headers=auth)
+        _expect(client, 200, "GET", "/orders?limit=20", headers=auth)
+        _expect(client, 200, "POST", f"/orders/{order_id}/cancel", headers=auth)
+        _deadline_quiet(stack, 30)
+    return stack.calls(), dict(stack.tally.invocations)
+
+
+def _bearer(client: Client, email: str, password: str) -> dict[str, str]:
+    _, tokens = _expect(client, 200, "POST", "/auth/login", {"email": email, "password": password})
+    return {"Authorization": f"Bearer {tokens['accessToken']}"}
+
+
+def _expect(
+    client: Client,
+    status: int,
+    method: str,
+    path: str,
+    body: Any = None,
+    headers: dict[str, str] | None = None,
+) -> tuple[int, Any]:
+    answer = client.call(method, path, body, headers)
+    if answer[0] != status:
+        raise RuntimeError(f"{method} {path} answered {answer[0]}, not {status}: {answer[1]}")
+    return answer
 
 
 def _deadline_quiet(stack: InstrumentedStack, timeout_s: float) -> None:
@@ -118,7 +217,7 @@ def _rows(
     calls: list[dict[str, Any]],
     invocations: dict[str, int],
     functions: dict[str, Any],
-    scope: str,
+    scope: Callable[[str], str],
     per: int | None,
 ) -> list[dict[str, Any]]:
     grouped: dict[str, dict[str, Any]] = defaultdict(
@@ -139,7 +238,7 @@ def _rows(
         handler = next((s.handler for s in functions.values() if s.logical_id == name), "")
         rows.append(
             {
-                "scope": scope,
+                "scope": scope(name),
                 "function": name,
                 "handler": handler,
                 "invocations": round(count / (per or max(1, count)), 2),
@@ -160,7 +259,7 @@ def print_table(report: dict[str, Any]) -> None:
     for row in report["rows"]:
         calls = ", ".join(f"{k} {v:g}" for k, v in row["aws_calls"].items())
         print(
-            f"{row['scope']:<18} {row['function']:<46} {row['invocations']:>5g} "
+            f"{row['scope']:<18} {row.get('route') or row['function']:<46} {row['invocations']:>5g} "
             f"{row['rcu']:>6g} {row['wcu']:>6g}  {calls}"
         )
     latency = report["saga_latency_ms"]

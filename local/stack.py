@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from local.apigw import Gateway, HttpRequest, load_api
+from local.apigw import ApiModel, Gateway, HttpRequest, load_api
 from local.functions import FunctionSpec, load_functions
 from local.mappings import Mappings, load_mappings
 from local.provision import Clients, MotoServer, Provisioner, port_is_free
@@ -51,6 +51,7 @@ class LocalStack:
         self.server: ApiServer | None = None
         self.runtime: Runtime | None = None
         self.mappings: Mappings | None = None
+        self.api: ApiModel | None = None  # the REST API as served (routes → functions), once started
         self.stripe: Any = None
         self.outputs: dict[str, Any] = {}
         self.functions: dict[str, FunctionSpec] = {}
@@ -98,7 +99,7 @@ class LocalStack:
                 self.runtime.provisioned.set()
 
             threading.Thread(target=finish, name="provision-deferred", daemon=True).start()
-        api = load_api(self.template, resolver, self.functions)
+        api = self.api = load_api(self.template, resolver, self.functions)
         gateway = Gateway(api, self._invoke_api) if api is not None else None
 
         self.outputs = self._outputs(provisioner, api.api_id if api else None)
