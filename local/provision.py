@@ -201,7 +201,13 @@ class MotoServer:
         return self
 
     def stop(self) -> None:
+        """Stop serving and forget every resource: moto keeps its backends per process, so without
+        the reset the next stack started in this process (a test, a benchmark) would find this one's
+        resources and fail to create its own."""
         self._server.stop()
+        from moto.moto_api._internal.models import moto_api_backend
+
+        moto_api_backend.reset()
 
     @staticmethod
     def stream_length(table: str) -> int | None:
