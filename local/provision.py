@@ -11,6 +11,7 @@ import secrets
 import socket
 import string
 import threading
+import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -201,13 +202,14 @@ class MotoServer:
         return self
 
     def stop(self) -> None:
-        """Stop serving and forget every resource: moto keeps its backends per process, so without
-        the reset the next stack started in this process (a test, a benchmark) would find this one's
-        resources and fail to create its own."""
-        self._server.stop()
-        from moto.moto_api._internal.models import moto_api_backend
-
-        moto_api_backend.reset()
+        """Forget every resource, then stop serving. moto keeps its backends per process: without the
+        reset (moto's documented `/moto-api/reset`), the next stack started in this process (a test,
+        a benchmark) would find this one's resources and fail to create its own."""
+        try:
+            reset = urllib.request.Request(self.endpoint + "/moto-api/reset", method="POST")
+            urllib.request.urlopen(reset, timeout=10).close()
+        finally:
+            self._server.stop()
 
     @staticmethod
     def stream_length(table: str) -> int | None:
