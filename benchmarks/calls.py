@@ -30,15 +30,13 @@ if str(ROOT) not in sys.path:
 
 from benchmarks.local_api import Client  # noqa: E402
 from local.seed import admin_credentials  # noqa: E402
-from tools.instrumented_stack import InstrumentedStack  # noqa: E402
+from tools.instrumented_stack import TEMPLATE, InstrumentedStack  # noqa: E402
 
 READ_OPS = {"GetItem", "Query", "Scan", "BatchGetItem", "TransactGetItems"}
 
 
-def measure(orders: int = 5, deadline_s: float = 120, template: Path | None = None) -> dict[str, Any]:
-    stack = (
-        InstrumentedStack(template, call_log=True) if template else InstrumentedStack(call_log=True)
-    ).start()
+def measure(orders: int = 5, deadline_s: float = 120, template: Path = TEMPLATE) -> dict[str, Any]:
+    stack = InstrumentedStack(template, call_log=True).start()
     try:
         return _measure(stack, orders, deadline_s)
     finally:
