@@ -87,8 +87,11 @@ def _measure(stack: InstrumentedStack, orders: int, deadline_s: float) -> dict[s
 
     functions = {spec.name: spec for spec in stack.functions.values()}
     routes = _routes(stack)
+    authorizers = _authorizers(stack)
     rows = _rows(saga_calls, saga_invocations, functions, lambda _: "saga (per order)", per=orders)
-    rows += _rows(api_calls, api_invocations, functions, lambda name: _api_scope(name, routes), per=None)
+    rows += _rows(
+        api_calls, api_invocations, functions, lambda name: _api_scope(name, routes, authorizers), per=None
+    )
     for row in rows:
         if row["function"] in routes:
             row["route"] = routes[row["function"]]
@@ -119,10 +122,18 @@ def _routes(stack: InstrumentedStack) -> dict[str, str]:
     }
 
 
-def _api_scope(function: str, routes: dict[str, str]) -> str:
+def _authorizers(stack: InstrumentedStack) -> set[str]:
+    """Logical ids of the functions the API's routes use as Lambda authorizers."""
+    api = stack.api
+    if api is None:
+        return set()
+    return {route.authorizer.function.logical_id for route in api.routes if route.authorizer is not None}
+
+
+def _api_scope(function: str, routes: dict[str, str], authorizers: set[str]) -> str:
     if function in routes:
         return "api (per request)"
-    if function.startswith("IdentityAuthorizer"):
+    if function in authorizers:
         return "authorizer (per invocation)"
     # Consumers and relays set off by the requests (UserRegistered, OrderCancelled, ...).
     return "async (per invocation)"

@@ -22,7 +22,9 @@ def test_every_route_and_every_saga_step_is_measured() -> None:
     assert api["GET /orders"]["aws_calls"] == {"dynamodb:Query": 1}
     assert api["POST /orders/{orderId}/cancel"]["wcu"] > 0
     assert api["GET /health"]["aws_calls"] == {}
-    # What the requests set off is reported apart from them (a cancellation releases the stock).
+    # The authorizer (new tokens) and what the requests set off are reported apart from the routes.
+    authorizer = [row["handler"] for row in rows if row["scope"] == "authorizer (per invocation)"]
+    assert authorizer == ["identity.authorizer.lambda_handler"]
     follow_ups = {row["handler"] for row in rows if row["scope"] == "async (per invocation)"}
     assert "inventory.release_stock.lambda_handler" in follow_ups
     saga = {row["handler"] for row in rows if row["scope"] == "saga (per order)"}
