@@ -46,10 +46,9 @@ def measure(orders: int = 5, deadline_s: float = 120, template: Path = TEMPLATE)
 def _measure(stack: InstrumentedStack, orders: int, deadline_s: float) -> dict[str, Any]:
     client = Client(stack.api_url)
     email, password = f"calls-{uuid.uuid4().hex[:8]}@example.com", "calls-password-123"
-    client.call("POST", "/auth/register", {"email": email, "password": password, "name": "Calls"})
-    _, tokens = client.call("POST", "/auth/login", {"email": email, "password": password})
-    auth = {"Authorization": f"Bearer {tokens['accessToken']}"}
-    _, products = client.call("GET", "/products?limit=5")
+    _expect(client, 201, "POST", "/auth/register", {"email": email, "password": password, "name": "Calls"})
+    auth = _bearer(client, email, password)
+    _, products = _expect(client, 200, "GET", "/products?limit=5")
     product = products["items"][0]["productId"]
     saga_ms: list[float] = []
     order_ids = []
@@ -60,9 +59,8 @@ def _measure(stack: InstrumentedStack, orders: int, deadline_s: float) -> dict[s
             saga_ms.clear()
         body = {"items": [{"productId": product, "quantity": 1}], "paymentMethodId": "pm_card_visa"}
         started = time.perf_counter()
-        status, order = client.call("POST", "/orders", body, {**auth, "Idempotency-Key": uuid.uuid4().hex})
-        if status != 202:
-            raise RuntimeError(f"POST /orders answered {status}: {order}")
+        headers = {**auth, "Idempotency-Key": uuid.uuid4().hex}
+        _, order = _expect(client, 202, "POST", "/orders", body, headers)
         order_ids.append(order["orderId"])
         deadline = time.monotonic() + deadline_s
         while time.monotonic() < deadline:
