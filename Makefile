@@ -41,6 +41,10 @@ $(LAYER_STAMP): layers/deps/requirements.txt Makefile cdk/bytecode.py | $(VENV_S
 	$(PY) -m pip install --quiet --no-compile --target $(LAYER_DIR)/python \
 		--platform manylinux2014_aarch64 --implementation cp --python-version 3.13 \
 		--only-binary=:all: -r layers/deps/requirements.txt
+	# The Lambda runtime provides boto3/botocore (aws-xray-sdk depends on botocore): never shadow it.
+	rm -rf $(LAYER_DIR)/python/botocore $(LAYER_DIR)/python/botocore-*.dist-info \
+		$(LAYER_DIR)/python/boto3 $(LAYER_DIR)/python/boto3-*.dist-info \
+		$(LAYER_DIR)/python/s3transfer $(LAYER_DIR)/python/s3transfer-*.dist-info
 	$(PY) -m cdk.bytecode $(LAYER_DIR)/python
 	touch $@
 

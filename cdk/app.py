@@ -10,7 +10,9 @@ from cdk.stack import CommerceStack
 
 
 def build_app(app: cdk.App) -> CommerceStack:
-    config = stage_config(app.node.try_get_context("stage") or "dev")
+    stage = app.node.try_get_context("stage") or "dev"
+    keys = ("senderDomain", "senderAddress", "apiGatewayCloudWatchRole", "backupCopyRegion")
+    config = stage_config(stage, {key: app.node.try_get_context(key) for key in keys})
     stack = CommerceStack(
         app,
         config.stack_name,

@@ -1,16 +1,44 @@
-"""Per-stage settings: `dev` is cheap and destroyable, `prod` is retained, alarmed and guarded."""
+"""Per-stage settings: `dev` is cheap and destroyable, `prod` is retained, alarmed and guarded.
+
+Deploy-time settings are CDK context values (`npx cdk deploy -c stage=prod -c senderDomain=shop.example`);
+every one has a default that is unique per stage, so two stages can share an account:
+
+- `senderDomain` (default `<stage>.commerce.example`): the SES domain identity the stack creates
+  (Easy DKIM; the stack outputs the CNAME records); mail goes out as `orders@<senderDomain>`.
+- `senderAddress` (unset): instead of a domain, one address identity (no DKIM; for trying things
+  out in the SES sandbox).
+- `apiGatewayCloudWatchRole` (`create`): `create` sets the account's API Gateway CloudWatch role
+  (access logging needs it); `existing` when the account has one already (preflight checks it).
+- `backupCopyRegion` (prod: `us-west-2`): prod backups are copied to the vault
+  `commerce-<stage>-copies` in this region (docs/runbook.md).
+- `cdnDomainName`, `cdnCertificateArn` (unset): a custom domain for the CDN (certificate in us-east-1).
+- `cdnWebAclArn` (unset): a CLOUDFRONT-scope web ACL (created in us-east-1) for the distribution.
+"""
 
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import aws_cdk as cdk
 from aws_cdk import aws_logs as logs
 
 ROOT = Path(__file__).resolve().parent.parent
-POWERTOOLS_LAYER_VERSION = 27  # AWSLambdaPowertoolsPythonV3-python313-arm64
+
+
+@dataclass(frozen=True)
+class SenderIdentity:
+    """The SES identity mail is sent from: a domain (DKIM-signed) or a single address."""
+
+    identity: str  # what SES verifies: "shop.example" or "orders@shop.example"
+    address: str  # the From address
+
+    @property
+    def is_domain(self) -> bool:
+        return "@" not in self.identity
 
 
 @dataclass(frozen=True)
@@ -24,6 +52,10 @@ class StageConfig:
     auth_rate_limit: int
     auth_burst_limit: int
     version: str
+    sender: SenderIdentity
+    create_api_gateway_cloudwatch_role: bool
+    backup_copy_region: str | None
+    firewall: bool
 
     @property
     def stack_name(self) -> str:
@@ -33,13 +65,42 @@ class StageConfig:
     def is_prod(self) -> bool:
         return self.stage == "prod"
 
+    @property
+    def backup_copy_vault_name(self) -> str:
+        return f"commerce-{self.stage}-copies"
+
 
 def _version() -> str:
     with (ROOT / "pyproject.toml").open("rb") as handle:
         return str(tomllib.load(handle)["project"]["version"])
 
 
-def stage_config(stage: str) -> StageConfig:
+def _sender(stage: str, context: Mapping[str, Any]) -> SenderIdentity:
+    address = context.get("senderAddress")
+    if address:
+        if "@" not in str(address):
+            raise ValueError(f"senderAddress {address!r} is not an email address")
+        return SenderIdentity(identity=str(address), address=str(address))
+    domain = str(context.get("senderDomain") or f"{stage}.commerce.example").strip().lower()
+    if "@" in domain or not domain:
+        raise ValueError(f"senderDomain {domain!r} is not a domain (use senderAddress for an address)")
+    return SenderIdentity(identity=domain, address=f"orders@{domain}")
+
+
+def _cloudwatch_role(context: Mapping[str, Any]) -> bool:
+    value = str(context.get("apiGatewayCloudWatchRole") or "create")
+    if value not in ("create", "existing"):
+        raise ValueError(f"apiGatewayCloudWatchRole must be 'create' or 'existing', not {value!r}")
+    return value == "create"
+
+
+def stage_config(stage: str, context: Mapping[str, Any] | None = None) -> StageConfig:
+    context = context or {}
+    common: dict[str, Any] = {
+        "version": _version(),
+        "sender": _sender(stage, context),
+        "create_api_gateway_cloudwatch_role": _cloudwatch_role(context),
+    }
     if stage == "prod":
         return StageConfig(
             stage="prod",
@@ -50,7 +111,9 @@ def stage_config(stage: str) -> StageConfig:
             api_burst_limit=1000,
             auth_rate_limit=50,
             auth_burst_limit=100,
-            version=_version(),
+            backup_copy_region=str(context.get("backupCopyRegion") or "us-west-2"),
+            firewall=True,
+            **common,
         )
     if stage == "dev":
         return StageConfig(
@@ -62,6 +125,8 @@ def stage_config(stage: str) -> StageConfig:
             api_burst_limit=200,
             auth_rate_limit=20,
             auth_burst_limit=40,
-            version=_version(),
+            backup_copy_region=None,
+            firewall=False,
+            **common,
         )
     raise ValueError(f"unknown stage {stage!r}: use -c stage=dev or -c stage=prod")

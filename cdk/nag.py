@@ -84,8 +84,9 @@ def acknowledge_api(rest_api: IConstruct) -> None:
             ),
             (
                 "AwsSolutions::AwsSolutions-APIG6",
-                "Execution logging needs the account-wide API Gateway CloudWatch role, which this stack "
-                "does not own; the stage has JSON access logs, metrics and X-Ray tracing.",
+                "Execution logs go to a log group API Gateway creates itself (no retention, no KMS key) "
+                "and would record request details; the stage has JSON access logs in our encrypted "
+                "group, metrics and X-Ray tracing instead.",
             ),
             (
                 "AwsSolutions::AwsSolutions-COG4",

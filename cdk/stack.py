@@ -10,9 +10,10 @@ from constructs import Construct
 from cdk.config import StageConfig
 from cdk.constructs.backup import TableBackups
 from cdk.constructs.cdn import ApiCdn
-from cdk.constructs.monitoring import Monitoring
+from cdk.constructs.monitoring import MonitoringStack
 from cdk.constructs.platform import Platform
 from cdk.constructs.schemas import EventSchemaRegistry
+from cdk.constructs.waf import ApiFirewall, OriginSecret
 from cdk.nag import acknowledge_stack_findings
 from cdk.services.catalog import CatalogService
 from cdk.services.identity import IdentityService
@@ -43,18 +44,44 @@ class CommerceStack(cdk.Stack):
         OrderSaga(self, "OrderSaga", platform=self.platform, orders_table=self.orders.table)
 
         self.platform.api.finalize()
-        Monitoring(self, "Monitoring", platform=self.platform)
-        EventSchemaRegistry(self, "EventSchemas", config=config)
+        # Dashboards, alarms and the schema registry live in nested stacks: each stack stays far
+        # from CloudFormation's 500-resource limit as services grow.
+        schemas = cdk.NestedStack(self, "EventSchemas", description=f"Commerce {config.stage}: event schemas")
+        EventSchemaRegistry(schemas, "Registry", config=config)
+        origin_secret = None
+        if config.firewall:
+            # Prod is reachable only through the CDN: the web ACL requires CloudFront's secret header.
+            origin_secret = OriginSecret(self, "OriginVerify", key=self.platform.key).value
+            ApiFirewall(
+                self.platform.api,
+                "Firewall",
+                stage=self.platform.api.rest_api.deployment_stage,
+                origin_secret=origin_secret,
+                requests_per_5_min_per_viewer=2000,
+            )
+        cdn = ApiCdn(self, "Cdn", platform=self.platform, origin_secret=origin_secret)
+        cdn_url = f"https://{cdn.distribution.distribution_domain_name}/"
         if config.is_prod:
             TableBackups(self, "Backups", platform=self.platform)
-            cdn = ApiCdn(self, "Cdn", platform=self.platform)
-            cdk.CfnOutput(self, "CdnUrl", value=f"https://{cdn.distribution.distribution_domain_name}/")
-        cdk.CfnOutput(self, "ApiUrl", value=self.platform.api.url, description="Base URL of the public API")
+        cdk.CfnOutput(self, "CdnUrl", value=cdn_url, description="The API through CloudFront")
+        if config.firewall:
+            cdk.CfnOutput(self, "ApiUrl", value=cdn_url, description="Base URL of the public API (the CDN)")
+            cdk.CfnOutput(
+                self,
+                "OriginUrl",
+                value=self.platform.api.url,
+                description="The API Gateway stage; answers only requests that come through the CDN",
+            )
+        else:
+            cdk.CfnOutput(
+                self, "ApiUrl", value=self.platform.api.url, description="Base URL of the public API"
+            )
         cdk.CfnOutput(
             self,
             "EventBusName",
             value=self.platform.bus.bus.event_bus_name,
             description="The domain event bus",
         )
+        MonitoringStack(self, "Monitoring", platform=self.platform)
         cdk.CfnOutput(self, "AlarmTopicArn", value=self.platform.alarm_topic.topic_arn)
         acknowledge_stack_findings(self, is_prod=config.is_prod)

@@ -540,9 +540,16 @@ class Provisioner:
         """A sender identity: moto's SES only sends from verified identities, as SES in sandbox."""
         identity = str(self._props(resource)["EmailIdentity"])
         self.clients("sesv2").create_email_identity(EmailIdentity=identity)
-        # The v1 API keeps its own list of verified addresses; verify there too for v1 callers.
-        self.clients("ses").verify_email_identity(EmailAddress=identity)
-        return Physical(identity)
+        # The v1 API keeps its own lists of verified addresses and domains; verify there too.
+        if "@" in identity:
+            self.clients("ses").verify_email_identity(EmailAddress=identity)
+            return Physical(identity)
+        self.clients("ses").verify_domain_identity(Domain=identity)
+        tokens = {}
+        for n in (1, 2, 3):  # Easy DKIM's CNAME records (never looked up locally)
+            tokens[f"DkimDNSTokenName{n}"] = f"local{n}._domainkey.{identity}"
+            tokens[f"DkimDNSTokenValue{n}"] = f"local{n}.dkim.amazonses.com"
+        return Physical(identity, tokens)
 
     def _create_sns_topic(self, resource: Resource) -> Physical:
         props = self._props(resource)

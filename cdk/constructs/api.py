@@ -14,8 +14,7 @@ from aws_cdk import aws_logs as logs
 from constructs import Construct
 
 from cdk.config import StageConfig
-from cdk.constructs.waf import ApiFirewall
-from cdk.nag import acknowledge_api, acknowledge_public_method
+from cdk.nag import acknowledge, acknowledge_api, acknowledge_public_method
 
 #: API Gateway's own error responses and the status each one answers with. Unknown routes
 #: (MISSING_AUTHENTICATION_TOKEN) answer 404: a client asked for a resource that does not exist.
@@ -63,6 +62,13 @@ def problem_template(status: int) -> str:
     )
 
 
+def method_setting_path(path: str) -> str:
+    """A MethodSetting's ResourcePath: every "/" of the resource path escaped as "~1", after a
+    leading "/" (so "/auth/login" is "/~1auth~1login").
+    https://docs.aws.amazon.com/apigateway/latest/api/API_MethodSetting.html"""
+    return "/" + path.replace("/", "~1")
+
+
 class Api(Construct):
     def __init__(self, scope: Construct, construct_id: str, *, config: StageConfig, key: kms.IKey) -> None:
         super().__init__(scope, construct_id)
@@ -80,7 +86,12 @@ class Api(Construct):
             rest_api_name=f"commerce-{config.stage}",
             description="Commerce public API",
             endpoint_types=[apigw.EndpointType.REGIONAL],
-            cloud_watch_role=False,
+            # Access logging needs the account's API Gateway CloudWatch role, or the stage fails
+            # to create: the stack sets it (AWS::ApiGateway::Account; the role is retained, since
+            # the setting outlives the stack) unless -c apiGatewayCloudWatchRole=existing.
+            # https://docs.aws.amazon.com/apigateway/latest/developerguide/set-up-logging.html
+            cloud_watch_role=config.create_api_gateway_cloudwatch_role,
+            cloud_watch_role_removal_policy=cdk.RemovalPolicy.RETAIN,
             deploy_options=apigw.StageOptions(
                 stage_name=config.stage,
                 tracing_enabled=True,
@@ -109,11 +120,19 @@ class Api(Construct):
                 response_headers={"Content-Type": "'application/problem+json'"},
                 templates={"application/json": problem_template(status)},
             )
-        if config.is_prod:
-            self.firewall = ApiFirewall(
-                self, "Firewall", stage=self.rest_api.deployment_stage, requests_per_5_min_per_ip=2000
-            )
         acknowledge_api(self.rest_api)
+        if config.create_api_gateway_cloudwatch_role:
+            acknowledge(
+                self.rest_api,
+                [
+                    (
+                        "AwsSolutions::AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/"
+                        "service-role/AmazonAPIGatewayPushToCloudWatchLogs]",
+                        "The account-level API Gateway logging role: AWS's managed policy is the "
+                        "documented minimum, on a role only apigateway.amazonaws.com can assume.",
+                    )
+                ],
+            )
         self._authorizer: apigw.IAuthorizer | None = None
         self._authorizer_function: lambda_.IFunction | None = None
         self._throttled_methods: dict[str, tuple[int, int]] = {}
@@ -212,8 +231,7 @@ class Api(Construct):
             path, method = key.rsplit("/", 1)
             settings.append(
                 {
-                    # A method setting addresses "/a/b" as "/~1a~1b" (each "/" inside escaped).
-                    "ResourcePath": "/" + path.lstrip("/").replace("/", "~1"),
+                    "ResourcePath": method_setting_path(path),
                     "HttpMethod": method,
                     "MetricsEnabled": True,
                     "ThrottlingRateLimit": rate,

@@ -1,4 +1,5 @@
-"""The EventBridge custom bus every service publishes to, with an archive for replay."""
+"""The EventBridge custom bus every service publishes to, with an archive for replay. Both encrypt
+events with the stack's data key (the archive would otherwise use an AWS-owned key)."""
 
 from __future__ import annotations
 
@@ -11,19 +12,22 @@ from cdk.config import StageConfig
 
 
 class Bus(Construct):
-    def __init__(self, scope: Construct, construct_id: str, *, config: StageConfig, key: kms.IKey) -> None:
+    def __init__(
+        self, scope: Construct, construct_id: str, *, config: StageConfig, key: kms.IKey, name: str
+    ) -> None:
         super().__init__(scope, construct_id)
         self.bus = events.EventBus(
             self,
             "EventBus",
-            event_bus_name=f"commerce-{config.stage}",
+            event_bus_name=name,
             kms_key=key,
             description="Commerce domain events",
         )
         self.bus.archive(
             "Archive",
-            archive_name=f"commerce-{config.stage}-all",
+            archive_name=f"{name}-all",
             description="Every event on the bus, for replay",
             event_pattern=events.EventPattern(account=[cdk.Stack.of(self).account]),
             retention=cdk.Duration.days(365 if config.is_prod else 14),
+            kms_key=key,
         )

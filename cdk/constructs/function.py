@@ -28,7 +28,6 @@ class ServiceFunction(Construct):
         environment: dict[str, str] | None = None,
         memory_size: int = 256,
         timeout: cdk.Duration | None = None,
-        reserved_concurrency: int | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         config = platform.config
@@ -60,7 +59,6 @@ class ServiceFunction(Construct):
             role=self.role,
             log_group=self.log_group,
             logging_format=lambda_.LoggingFormat.JSON,
-            reserved_concurrent_executions=reserved_concurrency,
             environment={
                 "POWERTOOLS_SERVICE_NAME": service,
                 "POWERTOOLS_METRICS_NAMESPACE": "Commerce",

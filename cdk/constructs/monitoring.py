@@ -1,8 +1,13 @@
-"""Dashboard and alarms for the whole stack, built with cdk-monitoring-constructs.
+"""Dashboards and alarms for the whole stack, built with cdk-monitoring-constructs, in a nested stack.
 
-Everything is discovered from the construct tree (every ServiceFunction, QueueConsumer, OutboxRelay
-and ServiceTable), so a new service is monitored without touching this file. Alarms go to the
-encrypted alarm topic; dead-letter queues alarm on their first message (cdk/constructs/queues.py).
+Everything is discovered from the construct tree (every ServiceFunction, QueueConsumer, OutboxRelay,
+ServiceTable and dead-letter queue), so a new service is monitored without touching this file.
+Alarms go to the encrypted alarm topic; dead-letter queues alarm on their first message.
+
+Headroom (tests/infra/test_deploy_rules.py): CloudFormation takes at most 500 resources per stack
+and CloudWatch at most 500 widgets per dashboard, so the alarms live in their own nested stack and
+the detail view is three dashboards — the API and its functions, the asynchronous paths (outbox
+relays, queues, consumers), and the data (tables, saga outcomes) — plus the alarm dashboards.
 """
 
 from __future__ import annotations
@@ -38,31 +43,28 @@ def _name(construct: Construct) -> str:
     )
 
 
-class Monitoring(Construct):
-    def __init__(self, scope: Construct, construct_id: str, *, platform: Platform) -> None:
-        super().__init__(scope, construct_id)
-        stage = platform.config.stage
-        self.facade = mc.MonitoringFacade(
-            self,
-            "Facade",
-            alarm_factory_defaults=mc.AlarmFactoryDefaults(
-                alarm_name_prefix=f"commerce-{stage}",
-                actions_enabled=True,
-                action=mc.SnsAlarmActionStrategy(on_alarm_topic=platform.alarm_topic),
-                runbook_link="docs/runbook.md#alarms",
-            ),
-            metric_factory_defaults=mc.MetricFactoryDefaults(namespace="Commerce"),
-            dashboard_factory=mc.DefaultDashboardFactory(
-                self,
-                "Dashboards",
-                dashboard_name_prefix=f"commerce-{stage}",
-                create_dashboard=True,
-                create_alarm_dashboard=True,
-                create_summary_dashboard=False,
-            ),
+class MonitoringStack(cdk.NestedStack):
+    """The nested stack that holds the dashboards and alarms of `root`."""
+
+    def __init__(self, root: cdk.Stack, construct_id: str, *, platform: Platform) -> None:
+        super().__init__(
+            root, construct_id, description=f"Commerce {platform.config.stage}: dashboards, alarms"
         )
-        self.facade.add_large_header(f"Commerce ({stage})")
-        self.facade.monitor_api_gateway(
+        self.monitoring = Monitoring(self, "Monitoring", platform=platform, root=root)
+
+
+class Monitoring(Construct):
+    def __init__(self, scope: Construct, construct_id: str, *, platform: Platform, root: cdk.Stack) -> None:
+        super().__init__(scope, construct_id)
+        self.platform = platform
+        stage = platform.config.stage
+        self._stage = stage
+        api = self._facade("Api", f"commerce-{stage}-api", alarm_dashboard=True)
+        events = self._facade("Events", f"commerce-{stage}-events", alarm_dashboard=True)
+        data = self._facade("Data", f"commerce-{stage}-data", alarm_dashboard=False)
+
+        api.add_large_header(f"Commerce ({stage}): API")
+        api.monitor_api_gateway(
             api=platform.api.rest_api,
             api_stage=platform.api.rest_api.deployment_stage.stage_name,
             human_readable_name="Public API",
@@ -71,10 +73,13 @@ class Monitoring(Construct):
             add_latency_p99_alarm={"Warning": mc.LatencyThreshold(max_latency=cdk.Duration.seconds(2))},
             add_latency_p50_alarm={"Warning": mc.LatencyThreshold(max_latency=cdk.Duration.millis(500))},
         )
-        root = cdk.Stack.of(self)
+        events.add_large_header(f"Commerce ({stage}): events")
+        data.add_large_header(f"Commerce ({stage}): data")
+        consumers: set[int] = set()  # ids of the functions shown with the events
         for node in root.node.find_all():
             if isinstance(node, OutboxRelay):
-                self.facade.monitor_lambda_function(
+                consumers.add(id(node.handler))
+                events.monitor_lambda_function(
                     lambda_function=node.handler.function,
                     human_readable_name=f"Outbox relay {_name(node)}",
                     alarm_friendly_name=_name(node),
@@ -84,7 +89,8 @@ class Monitoring(Construct):
                     add_fault_count_alarm={"Warning": mc.ErrorCountThreshold(max_error_count=1)},
                 )
             elif isinstance(node, QueueConsumer):
-                self.facade.monitor_sqs_queue_with_dlq(
+                consumers.add(id(node.handler))
+                events.monitor_sqs_queue_with_dlq(
                     queue=node.queue,
                     dead_letter_queue=node.dead_letters,
                     human_readable_name=_name(node),
@@ -95,36 +101,40 @@ class Monitoring(Construct):
                 )
         for node in root.node.find_all():
             # Functions and tables get dashboard widgets; their failures alarm where they surface
-            # (API 5xx/latency, dead-letter queues, iterator age) and throttles alarm stack-wide
-            # below, which keeps the stack well under CloudFormation's 500-resource limit.
+            # (API 5xx/latency, dead-letter queues, iterator age) and throttles alarm stack-wide.
             if isinstance(node, ServiceFunction) and not isinstance(node.node.scope, OutboxRelay):
-                self.facade.monitor_lambda_function(
+                facade = events if id(node) in consumers else api
+                facade.monitor_lambda_function(
                     lambda_function=node.function,
                     human_readable_name=_name(node),
                     alarm_friendly_name=_name(node),
                 )
             elif isinstance(node, ServiceTable):
-                self.facade.monitor_dynamo_table(
+                data.monitor_dynamo_table(
                     table=node.table, human_readable_name=_name(node), alarm_friendly_name=_name(node)
                 )
-        throttles = cloudwatch.Alarm(
-            self,
+        for dead_letters in platform.dead_letter_queues:
+            self._alarm(
+                f"{_name(dead_letters.queue)}Alarm",
+                description=(
+                    f"A message reached the dead-letter queue: {dead_letters.purpose}. See docs/runbook.md."
+                ),
+                metric=dead_letters.queue.metric_approximate_number_of_messages_visible(
+                    period=cdk.Duration.minutes(1)
+                ),
+            )
+        self._alarm(
             "ThrottlesAlarm",
-            alarm_name=f"commerce-{stage}-Lambda-Throttled-Count-Warning",
-            alarm_description="A Lambda function in this account/region was throttled. See docs/runbook.md.",
+            name=f"commerce-{stage}-Lambda-Throttled-Count-Warning",
+            description="A Lambda function in this account/region was throttled. See docs/runbook.md.",
             metric=cloudwatch.Metric(
                 namespace="AWS/Lambda",
                 metric_name="Throttles",
                 statistic="Sum",
                 period=cdk.Duration.minutes(1),
             ),
-            threshold=1,
-            evaluation_periods=1,
-            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
         )
-        throttles.add_alarm_action(cw_actions.SnsAction(platform.alarm_topic))
-        self.facade.monitor_custom(
+        data.monitor_custom(
             human_readable_name="Saga outcomes",
             alarm_friendly_name="Saga",
             metric_groups=[
@@ -143,3 +153,40 @@ class Monitoring(Construct):
                 )
             ],
         )
+
+    def _facade(self, construct_id: str, prefix: str, *, alarm_dashboard: bool) -> mc.MonitoringFacade:
+        return mc.MonitoringFacade(
+            self,
+            construct_id,
+            alarm_factory_defaults=mc.AlarmFactoryDefaults(
+                alarm_name_prefix=f"commerce-{self._stage}",
+                actions_enabled=True,
+                action=mc.SnsAlarmActionStrategy(on_alarm_topic=self.platform.alarm_topic),
+                runbook_link="docs/runbook.md#alarms",
+            ),
+            metric_factory_defaults=mc.MetricFactoryDefaults(namespace="Commerce"),
+            dashboard_factory=mc.DefaultDashboardFactory(
+                self,
+                f"{construct_id}Dashboards",
+                dashboard_name_prefix=prefix,
+                create_dashboard=True,
+                create_alarm_dashboard=alarm_dashboard,
+                create_summary_dashboard=False,
+            ),
+        )
+
+    def _alarm(
+        self, construct_id: str, *, description: str, metric: cloudwatch.IMetric, name: str | None = None
+    ) -> None:
+        alarm = cloudwatch.Alarm(
+            self,
+            construct_id,
+            alarm_name=name,
+            alarm_description=description,
+            metric=metric,
+            threshold=1,
+            evaluation_periods=1,
+            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+        )
+        alarm.add_alarm_action(cw_actions.SnsAction(self.platform.alarm_topic))

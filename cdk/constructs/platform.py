@@ -9,10 +9,11 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_sns as sns
 from constructs import Construct
 
-from cdk.config import POWERTOOLS_LAYER_VERSION, ROOT, StageConfig
+from cdk.config import ROOT, StageConfig
 from cdk.constructs.api import Api
 from cdk.constructs.bus import Bus
 from cdk.constructs.code import code_asset
+from cdk.constructs.queues import DeadLetters
 
 FUNCTIONS_DIR = ROOT / "functions"
 
@@ -33,6 +34,7 @@ class Platform(Construct):
         )
         # Services that write to our encrypted resources on our behalf.
         log_groups_arn = f"arn:{stack.partition}:logs:{stack.region}:{stack.account}:*"
+        alarms_arn = f"arn:{stack.partition}:cloudwatch:{stack.region}:{stack.account}:alarm:*"
         self.key.add_to_resource_policy(
             iam.PolicyStatement(
                 principals=[iam.ServicePrincipal(f"logs.{stack.region}.amazonaws.com")],
@@ -47,15 +49,56 @@ class Platform(Construct):
                 conditions={"ArnLike": {"kms:EncryptionContext:aws:logs:arn": log_groups_arn}},
             )
         )
-        for service in ("events.amazonaws.com", "sns.amazonaws.com", "cloudwatch.amazonaws.com"):
-            self.key.add_to_resource_policy(
-                iam.PolicyStatement(
-                    principals=[iam.ServicePrincipal(service)],
-                    actions=["kms:Decrypt", "kms:GenerateDataKey*"],
-                    resources=["*"],
-                    conditions={"StringEquals": {"aws:SourceAccount": stack.account}},
-                )
+        # Every service principal is scoped to the resource it acts for (confused-deputy guard).
+        self.bus_name = f"commerce-{config.stage}"
+        bus_arn = f"arn:{stack.partition}:events:{stack.region}:{stack.account}:event-bus/{self.bus_name}"
+        # The bus and its archive encrypt events under this key, bound to the bus ARN.
+        # https://docs.aws.amazon.com/eventbridge/latest/userguide/encryption-archives.html
+        self.key.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="EventBridgeBusAndArchive",
+                principals=[iam.ServicePrincipal("events.amazonaws.com")],
+                actions=["kms:Decrypt", "kms:GenerateDataKey*", "kms:ReEncrypt*"],
+                resources=["*"],
+                conditions={"StringEquals": {"kms:EncryptionContext:aws:events:event-bus:arn": bus_arn}},
             )
+        )
+        self.key.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="EventBridgeDescribeKey",
+                principals=[iam.ServicePrincipal("events.amazonaws.com")],
+                actions=["kms:DescribeKey"],
+                resources=["*"],
+                conditions={"StringEquals": {"aws:SourceAccount": stack.account}},
+            )
+        )
+        # Rules on our bus deliver to KMS-encrypted queues: SQS uses the key for the rule.
+        # https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-use-resource-based.html#eb-sqs-permissions
+        self.key.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="EventBridgeRulesToEncryptedQueues",
+                principals=[iam.ServicePrincipal("events.amazonaws.com")],
+                actions=["kms:Decrypt", "kms:GenerateDataKey*"],
+                resources=["*"],
+                conditions={
+                    "ArnLike": {
+                        "aws:SourceArn": f"arn:{stack.partition}:events:{stack.region}:{stack.account}:"
+                        f"rule/{self.bus_name}/*"
+                    }
+                },
+            )
+        )
+        # CloudWatch alarms publish to the encrypted alarm topic.
+        # https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html#compatibility-with-aws-services
+        self.key.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="CloudWatchAlarmsToEncryptedTopic",
+                principals=[iam.ServicePrincipal("cloudwatch.amazonaws.com")],
+                actions=["kms:Decrypt", "kms:GenerateDataKey*"],
+                resources=["*"],
+                conditions={"ArnLike": {"aws:SourceArn": alarms_arn}},
+            )
+        )
 
         self.alarm_topic = sns.Topic(
             self,
@@ -64,20 +107,32 @@ class Platform(Construct):
             master_key=self.key,
             enforce_ssl=True,
         )
-
-        self.powertools_layer = lambda_.LayerVersion.from_layer_version_arn(
-            self,
-            "PowertoolsLayer",
-            f"arn:{stack.partition}:lambda:{stack.region}:017000801446:layer:"
-            f"AWSLambdaPowertoolsPythonV3-python313-arm64:{POWERTOOLS_LAYER_VERSION}",
+        # A topic policy replaces SNS's default one, which is what lets CloudWatch publish: the
+        # TLS-only policy must say so itself, or every alarm action fails silently.
+        # https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/alarms-and-actions.html
+        self.alarm_topic.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="CloudWatchAlarmsPublish",
+                principals=[iam.ServicePrincipal("cloudwatch.amazonaws.com")],
+                actions=["sns:Publish"],
+                resources=[self.alarm_topic.topic_arn],
+                conditions={
+                    "ArnLike": {"aws:SourceArn": alarms_arn},
+                    "StringEquals": {"aws:SourceAccount": stack.account},
+                },
+            )
         )
+
+        # Powertools, pydantic and the X-Ray SDK come from our own deps layer, pinned in
+        # layers/deps/requirements.txt (which requirements.txt includes): the deployed version is
+        # the tested one, which a managed layer's version number cannot promise.
         self.deps_layer = lambda_.LayerVersion(
             self,
             "DepsLayer",
             code=lambda_.Code.from_asset(str(ROOT / "layers" / "deps" / "build")),
             compatible_runtimes=[lambda_.Runtime.PYTHON_3_13],
             compatible_architectures=[lambda_.Architecture.ARM_64],
-            description="PyJWT, cryptography and stripe for arm64/cp313 (pip-built, no Docker)",
+            description="Powertools, pydantic, PyJWT, cryptography and stripe for arm64/cp313 (pip-built)",
             removal_policy=cdk.RemovalPolicy.RETAIN if config.is_prod else cdk.RemovalPolicy.DESTROY,
         )
         self.commerce_layer = lambda_.LayerVersion(
@@ -90,13 +145,14 @@ class Platform(Construct):
             removal_policy=cdk.RemovalPolicy.RETAIN if config.is_prod else cdk.RemovalPolicy.DESTROY,
         )
 
-        self.bus = Bus(self, "Bus", config=config, key=self.key)
+        self.bus = Bus(self, "Bus", config=config, key=self.key, name=self.bus_name)
         self.api = Api(self, "Api", config=config, key=self.key)
         self._code: dict[str, lambda_.Code] = {}
+        self.dead_letter_queues: list[DeadLetters] = []  # each alarms on its first message
 
     @property
     def layers(self) -> list[lambda_.ILayerVersion]:
-        return [self.powertools_layer, self.deps_layer, self.commerce_layer]
+        return [self.deps_layer, self.commerce_layer]
 
     def code_for(self, service: str) -> lambda_.Code:
         """The code asset for a service: `functions/` with every other service left out.

@@ -2,6 +2,12 @@
 
 The queue's visibility timeout is six times the function timeout (AWS guidance for SQS event
 sources); after `max_receive_count` failed deliveries a message moves to the DLQ, which alarms.
+A failed message does not wait for that timeout: `commerce.consumer` hands it back with a short
+backoff that grows with its receive count (`sqs:ChangeMessageVisibility` on `QUEUE_URL`), so an
+event that arrived before what it depends on settles in seconds.
+`record_budget` is the longest one message may take (`RECORD_BUDGET_MS`): a batch of `batch_size`
+fits in the function timeout even if every message takes that long, and when the time left is
+less than one budget the consumer hands the rest of the batch back instead of timing out.
 A message that can never succeed (it does not fit its schema) is sent to that DLQ at once by
 `commerce.consumer` (env `DLQ_URL`, `sqs:SendMessage` on that queue only) instead of being retried.
 The rule target has its own DLQ for delivery failures. The function reports partial batch
@@ -24,6 +30,10 @@ from cdk.constructs.queues import dead_letter_queue
 from cdk.nag import acknowledge
 from commerce.events import source_of
 
+DEFAULT_TIMEOUT = cdk.Duration.seconds(30)
+#: A message that only reads and writes DynamoDB takes milliseconds; 2.5 s is generous.
+DEFAULT_RECORD_BUDGET = cdk.Duration.millis(2500)
+
 
 class QueueConsumer(Construct):
     def __init__(
@@ -40,12 +50,18 @@ class QueueConsumer(Construct):
         environment: Mapping[str, str] | None = None,
         timeout: cdk.Duration | None = None,
         batch_size: int = 10,
+        record_budget: cdk.Duration | None = None,
         max_concurrency: int = 5,
         max_receive_count: int = 5,
-        reserved_concurrency: int | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
-        function_timeout = timeout or cdk.Duration.seconds(20)
+        function_timeout = timeout or DEFAULT_TIMEOUT
+        budget = record_budget or DEFAULT_RECORD_BUDGET
+        if batch_size * budget.to_milliseconds() >= function_timeout.to_milliseconds():
+            raise ValueError(
+                f"{construct_id}: {batch_size} messages x {budget.to_seconds()} s do not fit in "
+                f"{function_timeout.to_seconds()} s; lower the batch size or raise the timeout"
+            )
         self.handler = ServiceFunction(
             self,
             "Consumer",
@@ -53,9 +69,8 @@ class QueueConsumer(Construct):
             service=service,
             handler=handler,
             description=description,
-            environment=dict(environment or {}),
+            environment={**(environment or {}), "RECORD_BUDGET_MS": str(int(budget.to_milliseconds()))},
             timeout=function_timeout,
-            reserved_concurrency=reserved_concurrency,
         )
         self.dead_letters = dead_letter_queue(self, "Dlq", platform=platform, purpose=f"{service} {handler}")
         self.queue = sqs.Queue(
@@ -92,6 +107,7 @@ class QueueConsumer(Construct):
             ],
         )
         self.handler.function.add_environment("DLQ_URL", self.dead_letters.queue_url)
+        self.handler.function.add_environment("QUEUE_URL", self.queue.queue_url)
         self.dead_letters.grant_send_messages(self.handler.function)
         acknowledge(
             self,

@@ -67,14 +67,19 @@ class IdentityService(Construct):
             for generation in signing_key_generations
         ]
         self.active_signing_key = self.signing_keys[-1]
+        # The key set is public (key ids): the deploy hands it to the token functions as SIGNING_KEYS,
+        # so a burst of cold starts reads nothing from Parameter Store (whose standard throughput is
+        # 40 GetParameter calls a second per account and region); the parameter is what a function
+        # re-reads when it meets a kid it does not know (functions/identity/keys.py).
+        signing_keys_value = stack.to_json_string(
+            {"active": self.active_signing_key.key_id, "verify": [k.key_id for k in self.signing_keys]}
+        )
         self.signing_keys_parameter = ssm.StringParameter(
             self,
             "SigningKeys",
             parameter_name=f"/commerce/{config.stage}/identity/signing-keys",
             description="Which KMS key signs access tokens (active) and which may verify them (verify)",
-            string_value=stack.to_json_string(
-                {"active": self.active_signing_key.key_id, "verify": [k.key_id for k in self.signing_keys]}
-            ),
+            string_value=signing_keys_value,
         )
         self.contact_key = kms.Key(
             self,
@@ -86,6 +91,7 @@ class IdentityService(Construct):
         )
 
         token_env = {
+            "SIGNING_KEYS": signing_keys_value,
             "SIGNING_KEYS_PARAMETER": self.signing_keys_parameter.parameter_name,
             "JWT_ISSUER": f"https://commerce.example/{config.stage}",
             "JWT_AUDIENCE": JWT_AUDIENCE,
@@ -217,9 +223,14 @@ class IdentityService(Construct):
 
     def _signing_access(self, fn: ServiceFunction) -> None:
         self.active_signing_key.grant(fn.role, "kms:Sign")
-        self.signing_keys_parameter.grant_read(fn.role)
+        self._key_set_access(fn)
 
     def _verify_access(self, fn: ServiceFunction) -> None:
         for key in self.signing_keys:
             key.grant(fn.role, "kms:GetPublicKey")
+        self._key_set_access(fn)
+
+    def _key_set_access(self, fn: ServiceFunction) -> None:
         self.signing_keys_parameter.grant_read(fn.role)
+        # A deploy that adds a key updates the parameter before any function that may meet it.
+        fn.function.node.add_dependency(self.signing_keys_parameter)

@@ -4,9 +4,13 @@
     OrderConfirmed, OrderRejected, OrderCancelled, OrderShipped → notifications.email_order_update
 
 Only `keep_contacts` may decrypt with identity's contact key (kms:Decrypt, nothing else). Both may
-send mail only as the configured sender identity (`ses:SendEmail` on that identity), which is
-declared here so SES (and the local stack) knows it. The sender address is the CDK context value
-`emailFrom` (default below); production must verify its domain in SES (docs/saga.md).
+send mail only as the stage's sender (`ses:SendEmail` on the identity this stack creates, and for a
+domain only from `orders@<domain>`). The sender is a deploy-time setting (cdk/config.py): by default
+the domain identity `<stage>.commerce.example`, one per stage so stages can share an account. A
+domain identity is DKIM-signed (Easy DKIM: the stack outputs the three CNAME records to publish);
+an address identity (`senderAddress`) is verified by a link SES mails to it and has no DKIM.
+A new account is in the SES sandbox until production access is granted (docs/runbook.md): until
+then SES refuses mail to unverified recipients, and those messages go to the DLQ at once.
 """
 
 from __future__ import annotations
@@ -23,7 +27,6 @@ from cdk.constructs.queue_consumer import QueueConsumer
 from cdk.constructs.table import ServiceTable
 from cdk.services.catalog import WRITE_KMS, grant_table
 
-DEFAULT_SENDER = "orders@commerce.example.com"
 # Contact items (Get/Put) and Powertools Idempotency records for sent emails (+Update/Delete).
 TABLE_ACTIONS = ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem")
 
@@ -34,18 +37,35 @@ class NotificationsService(Construct):
     ) -> None:
         super().__init__(scope, construct_id)
         stack = cdk.Stack.of(self)
-        sender = str(self.node.try_get_context("emailFrom") or DEFAULT_SENDER)
+        sender = platform.config.sender
         self.table = ServiceTable(self, "Notifications", platform=platform).table
         # No OutboxRelay: notifications publishes no events, so a relay would never run (and the
         # stack is near CloudFormation's 500-resource limit). Add one with the first event.
-        self.sender = ses.EmailIdentity(self, "Sender", identity=ses.Identity.email(sender))
+        # https://docs.aws.amazon.com/ses/latest/dg/creating-identities.html
+        self.sender = ses.EmailIdentity(
+            self,
+            "Sender",
+            identity=ses.Identity.domain(sender.identity)
+            if sender.is_domain
+            else ses.Identity.email(sender.identity),
+        )
         sender_arn = stack.format_arn(
             service="ses",
             resource="identity",
-            resource_name=sender,
+            resource_name=sender.identity,
             arn_format=cdk.ArnFormat.SLASH_RESOURCE_NAME,
         )
-        environment = {"TABLE_NAME": self.table.table_name, "EMAIL_FROM": sender}
+        if sender.is_domain:
+            for n in (1, 2, 3):
+                name = getattr(self.sender, f"dkim_dns_token_name{n}")
+                value = getattr(self.sender, f"dkim_dns_token_value{n}")
+                cdk.CfnOutput(
+                    stack,
+                    f"SenderDkimRecord{n}",
+                    value=cdk.Fn.join(" ", [name, "CNAME", value]),
+                    description=f"DNS record {n} of 3 that verifies {sender.identity} for SES (Easy DKIM)",
+                )
+        environment = {"TABLE_NAME": self.table.table_name, "EMAIL_FROM": sender.address}
 
         self.keep_contacts = QueueConsumer(
             self,
@@ -73,5 +93,9 @@ class NotificationsService(Construct):
             function: lambda_.IFunction = consumer.handler.function
             grant_table(function, self.table, TABLE_ACTIONS, key_actions=WRITE_KMS)
             function.add_to_role_policy(
-                iam.PolicyStatement(actions=["ses:SendEmail"], resources=[sender_arn])
+                iam.PolicyStatement(
+                    actions=["ses:SendEmail"],
+                    resources=[sender_arn],
+                    conditions={"StringEquals": {"ses:FromAddress": sender.address}},
+                )
             )

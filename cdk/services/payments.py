@@ -1,19 +1,23 @@
 """Payments: its own table and outbox relay, the Stripe secret, three consumers and the webhook.
 
     OrderPlaced     → payments.record_order   (the payments projection: total, payment method)
-    StockReserved   → payments.charge_order   (Stripe PaymentIntent; reserved concurrency protects Stripe)
+    StockReserved   → payments.charge_order   (Stripe PaymentIntent; at most 5 at a time, to spare Stripe)
     OrderCancelled  → payments.refund_order   (Stripe refund of a captured payment)
     POST /payments/webhook → payments.stripe_webhook (public; Stripe-Signature verified)
 
 The Stripe secret (`{"apiKey", "webhookSecret"}`) is created with a placeholder API key
 (`sk_test_local`, which only the local Stripe stub accepts) and a generated webhook secret; a real
-deployment sets both with `aws secretsmanager put-secret-value` (docs/saga.md). Functions get the
-secret's ARN in `STRIPE_SECRET_ARN` and read it through Powertools Parameters.
+deployment sets both with `aws secretsmanager put-secret-value` (docs/runbook.md, checked by
+tools/preflight.py). Until then every charge fails loudly: Stripe's authentication error is logged
+as one, counted, and raises the `Stripe-Authentication` alarm. Functions get the secret's ARN in
+`STRIPE_SECRET_ARN` and read it through commerce.parameters.
 """
 
 from __future__ import annotations
 
 import aws_cdk as cdk
+from aws_cdk import aws_cloudwatch as cloudwatch
+from aws_cdk import aws_cloudwatch_actions as cw_actions
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
@@ -26,9 +30,18 @@ from cdk.constructs.table import ServiceTable
 from cdk.nag import acknowledge
 from cdk.services.catalog import WRITE_KMS, grant_table
 
-#: Concurrent charging functions at most: Stripe's rate limits are per account.
+#: Concurrent charging functions at most: Stripe's rate limits are per account. The SQS mapping's
+#: maximum concurrency bounds it; reserved concurrency would also bound it, but fails the deploy on
+#: accounts whose concurrency quota leaves less than 100 unreserved (new accounts).
+#: https://docs.aws.amazon.com/lambda/latest/dg/configuration-concurrency.html
 CHARGE_CONCURRENCY = 5
-CHARGE_TIMEOUT = cdk.Duration.seconds(60)  # 3 attempts x (3 s connect + 10 s read) fit with room
+#: The longest one Stripe-calling message may take: a Stripe call with its two network retries is at
+#: most 3 x (3 s connect + 10 s read) + 0.5 s + 1 s of backoff = 40.5 s (functions/payments/
+#: stripe_gateway.py), plus ~10 s for the DynamoDB reads and writes around it. Three such messages
+#: fit in the timeout; when less than one budget is left the rest of the batch is handed back.
+STRIPE_RECORD_BUDGET = cdk.Duration.seconds(50)
+STRIPE_BATCH_SIZE = 3
+STRIPE_TIMEOUT = cdk.Duration.seconds(180)
 # Powertools Idempotency writes, reads, updates and (on failure) deletes its records.
 IDEMPOTENT_ACTIONS = ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem")
 
@@ -87,8 +100,10 @@ class PaymentsService(Construct):
             description="StockReserved → payments.charge_order (Stripe)",
             detail_types=("StockReserved",),
             environment=stripe_env,
-            timeout=CHARGE_TIMEOUT,
-            reserved_concurrency=CHARGE_CONCURRENCY,
+            timeout=STRIPE_TIMEOUT,
+            batch_size=STRIPE_BATCH_SIZE,
+            record_budget=STRIPE_RECORD_BUDGET,
+            max_concurrency=CHARGE_CONCURRENCY,
         )
         self.refund_order = QueueConsumer(
             self,
@@ -99,10 +114,33 @@ class PaymentsService(Construct):
             description="OrderCancelled → payments.refund_order (Stripe)",
             detail_types=("OrderCancelled",),
             environment=stripe_env,
-            timeout=CHARGE_TIMEOUT,
+            timeout=STRIPE_TIMEOUT,
+            batch_size=STRIPE_BATCH_SIZE,
+            record_budget=STRIPE_RECORD_BUDGET,
         )
         for consumer in (self.charge_order, self.refund_order):
             self._grant_stripe(consumer.handler.function)
+        refused = cloudwatch.Alarm(
+            self,
+            "StripeAuthenticationAlarm",
+            alarm_name=f"commerce-{platform.config.stage}-Stripe-Authentication",
+            alarm_description=(
+                "Stripe refused the API key: charges and refunds cannot succeed. Put the real key into "
+                "the Stripe secret (docs/runbook.md#the-stripe-secret)."
+            ),
+            metric=cloudwatch.Metric(
+                namespace="Commerce",
+                metric_name="StripeAuthenticationFailed",
+                dimensions_map={"service": "payments"},
+                statistic="Sum",
+                period=cdk.Duration.minutes(1),
+            ),
+            threshold=1,
+            evaluation_periods=1,
+            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+        )
+        refused.add_alarm_action(cw_actions.SnsAction(platform.alarm_topic))
 
         self.webhook = ServiceFunction(
             self,

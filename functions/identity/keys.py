@@ -1,21 +1,35 @@
 """KMS and SSM adapter: which keys sign and verify, KMS `Sign`, public keys, contact encryption.
 
-The SSM parameter named by `SIGNING_KEYS_PARAMETER` holds `{"active": <key>, "verify": [<key>, ...]}`
-(key ids or ARNs). `active` signs new tokens; every key in `verify` (plus `active`) may have signed a
-live token, so the authorizer accepts it and JWKS publishes it. The parameter is cached for
-5 minutes and public keys for the life of the process; a `kid` that is not in the cached set
-triggers at most one forced re-read per minute (never one per request).
+The key set is `{"active": <key>, "verify": [<key>, ...]}` (key ids or ARNs). `active` signs new
+tokens; every key in `verify` (plus `active`) may have signed a live token, so the authorizer
+accepts it and JWKS publishes it.
+
+Where it comes from: the deploy writes the set both into the SSM parameter named by
+`SIGNING_KEYS_PARAMETER` and into the functions' `SIGNING_KEYS` variable (key ids are public). A new
+execution environment takes the variable and calls nothing: a burst of cold starts would otherwise
+read the parameter once each, and Parameter Store's standard throughput (40 GetParameter calls a
+second, shared by the account and region) throttles them. A `kid` that is not in the set — a key a
+newer deploy added — triggers at most one forced read of the parameter per minute per environment,
+whose answer is kept; a failed read keeps the current set. Without `SIGNING_KEYS` (older
+configuration, tests) the parameter is read and cached for 5 minutes. Public keys are cached for
+the life of the process.
+https://docs.aws.amazon.com/general/latest/gr/ssm.html#limits_ssm
 """
 
 from __future__ import annotations
 
 import base64
+import json
 import os
 import time
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
+from botocore.exceptions import BotoCoreError, ClientError
+
 from commerce.aws import client
+from commerce.observability import logger
 from commerce.parameters import clear as clear_parameters
 from commerce.parameters import ssm_parameter
 
@@ -25,6 +39,7 @@ FORCED_REFRESH_INTERVAL_SECONDS = 60
 _public_keys: dict[str, Any] = {}
 _public_key_ders: dict[str, bytes] = {}
 _last_forced_refresh = [0.0]
+_from_parameter: list[SigningKeys | None] = [None]  # a forced read's answer, newer than the deploy's
 
 
 class UnknownKey(Exception):
@@ -49,9 +64,29 @@ class SigningKeys:
 
 
 def signing_keys(*, force: bool = False) -> SigningKeys:
-    raw = ssm_parameter(
+    deployed = os.environ.get("SIGNING_KEYS")
+    if deployed:
+        if force:
+            try:
+                _from_parameter[0] = _parse(_read_parameter(force=True))
+            except (ClientError, BotoCoreError, ValueError, KeyError):  # throttled, unreachable: keep ours
+                logger.warning("could not re-read the signing keys parameter", exc_info=True)
+        return _from_parameter[0] or _deployed(deployed)
+    return _parse(_read_parameter(force=force))
+
+
+@cache
+def _deployed(text: str) -> SigningKeys:
+    return _parse(json.loads(text))
+
+
+def _read_parameter(*, force: bool) -> Any:
+    return ssm_parameter(
         os.environ["SIGNING_KEYS_PARAMETER"], as_json=True, max_age=PARAMETER_MAX_AGE_SECONDS, force=force
     )
+
+
+def _parse(raw: Any) -> SigningKeys:
     verify = raw.get("verify") or []
     if isinstance(verify, str):
         verify = [verify]
@@ -117,6 +152,7 @@ def reset_caches() -> None:
     _public_keys.clear()
     _public_key_ders.clear()
     _last_forced_refresh[0] = 0.0
+    _from_parameter[0] = None
     clear_parameters()
 
 

@@ -1,7 +1,7 @@
 """The notifications table: the private contact projection and the sent-email records.
 
     CONTACT#<userId> / CONTACT   status ACTIVE (with `email`) or ERASED (no personal data)
-    IDEMPOTENCY#email / ...      one record per event id an email went out for (commerce.idempotency)
+    IDEMPOTENCY#email#<h> / IDEMPOTENCY   one record per event id an email went out for
 
 The table is encrypted with a customer-managed key; the address never leaves this service.
 """

@@ -2,7 +2,7 @@
 
     PAYMENT#<orderId>      / PAYMENT       status, amount, currency, paymentMethodId, userId, paymentId
     STRIPE_EVENT#<eventId> / STRIPE_EVENT  a webhook already handled (TTL)
-    IDEMPOTENCY#...        / ...           Powertools Idempotency records (commerce.idempotency)
+    IDEMPOTENCY#charge#<hash> / IDEMPOTENCY   Powertools Idempotency records (commerce.idempotency)
     OUTBOX#<eventId>       / OUTBOX        events on their way to the bus
 
 Each status change and its event are one `TransactWriteItems`. Event ids are derived from the order

@@ -6,6 +6,11 @@ The API key and webhook secret come from the Secrets Manager secret named by `ST
 has a timeout and at most two network retries; Stripe's own idempotency keys (`charge-<orderId>`,
 `refund-<orderId>`) make a retried or repeated request return the first answer instead of charging
 again. Card declines are a business outcome; anything transient raises so the message is retried.
+
+A key Stripe refuses (the placeholder a first deploy creates, or a revoked key) is not transient, but
+it is fixable without losing orders: it is logged as an error that says what to do, counted
+(`StripeAuthenticationFailed`, which alarms), the secret is re-read at once so a corrected key is
+used by the next retry, and the message is retried with its backoff until it lands in the DLQ.
 """
 
 from __future__ import annotations
@@ -14,7 +19,9 @@ import os
 from functools import cache
 from typing import Any
 
-from commerce.observability import logger, tracer
+from aws_lambda_powertools.metrics import MetricUnit
+
+from commerce.observability import logger, metrics, tracer
 from commerce.parameters import secret
 from payments.domain import Charged, Declined, Payment
 
@@ -24,8 +31,11 @@ READ_TIMEOUT_SECONDS = 10
 MAX_NETWORK_RETRIES = 2
 
 
-def stripe_secret() -> dict[str, str]:
-    value = secret(os.environ["STRIPE_SECRET_ARN"], as_json=True, max_age=SECRET_MAX_AGE_SECONDS)
+AUTHENTICATION_FAILED_METRIC = "StripeAuthenticationFailed"
+
+
+def stripe_secret(*, force: bool = False) -> dict[str, str]:
+    value = secret(os.environ["STRIPE_SECRET_ARN"], as_json=True, max_age=SECRET_MAX_AGE_SECONDS, force=force)
     if not isinstance(value, dict):
         raise RuntimeError("the Stripe secret is not a JSON object")
     return {str(k): str(v) for k, v in value.items()}
@@ -52,6 +62,22 @@ def stripe_client() -> Any:
     return _stripe_client(stripe_secret()["apiKey"], os.environ.get("STRIPE_API_BASE") or None)
 
 
+def _refused_key(exc: Exception) -> None:
+    """Say loudly that Stripe refused our API key, and re-read the secret for the next attempt."""
+    logger.error(
+        "Stripe refused the API key: put the real key into the Stripe secret "
+        "(docs/runbook.md#the-stripe-secret); the message will be retried",
+        extra={"error": type(exc).__name__, "secret_arn": os.environ.get("STRIPE_SECRET_ARN")},
+    )
+    metrics.add_metric(name=AUTHENTICATION_FAILED_METRIC, unit=MetricUnit.Count, value=1)
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    try:
+        stripe_secret(force=True)
+    except (ClientError, BotoCoreError, RuntimeError, ValueError):  # the retry reads it again anyway
+        logger.warning("could not re-read the Stripe secret", exc_info=True)
+
+
 class StripeGateway:
     def charge(self, payment: Payment, correlation_id: str = "") -> Charged | Declined:
         import stripe
@@ -68,6 +94,9 @@ class StripeGateway:
                 },
                 options={"idempotency_key": f"charge-{payment.order_id}"},
             )
+        except (stripe.AuthenticationError, stripe.PermissionError) as exc:
+            _refused_key(exc)
+            raise
         except stripe.CardError as exc:
             reason = exc.code or "card_declined"
             logger.info("card declined", extra={"code": exc.code, "decline_code": _decline_code(exc)})
@@ -90,6 +119,9 @@ class StripeGateway:
                 params={"payment_intent": payment.payment_id, "metadata": {"orderId": payment.order_id}},
                 options={"idempotency_key": f"refund-{payment.order_id}"},
             )
+        except (stripe.AuthenticationError, stripe.PermissionError) as exc:
+            _refused_key(exc)
+            raise
         except stripe.InvalidRequestError as exc:
             if exc.code == "charge_already_refunded":
                 return

@@ -72,9 +72,15 @@ def test_warehouse_events_are_accepted_only_from_the_warehouse_source(dev: Synth
         assert rule_detail_types(dev, queue_id)[1] == {"warehouse"}
 
 
-def test_charging_consumer_has_reserved_concurrency_to_protect_stripe(dev: Synth) -> None:
-    _, fn = function_by_handler(dev, "payments.charge_order.lambda_handler")
-    assert fn["Properties"]["ReservedConcurrentExecutions"] == 5
+def test_charging_consumer_is_bounded_by_its_mapping_not_reserved_concurrency(dev: Synth) -> None:
+    function_id, fn = function_by_handler(dev, "payments.charge_order.lambda_handler")
+    assert "ReservedConcurrentExecutions" not in fn["Properties"]
+    mapping = next(
+        m["Properties"]
+        for m in dev.resources("AWS::Lambda::EventSourceMapping").values()
+        if m["Properties"]["FunctionName"] == {"Ref": function_id}
+    )
+    assert mapping["ScalingConfig"]["MaximumConcurrency"] == 5
 
 
 def test_stripe_secret_is_generated_with_a_placeholder_key_and_read_only_by_payments(dev: Synth) -> None:
@@ -112,16 +118,18 @@ def test_only_keep_contacts_can_decrypt_contact_data(dev: Synth) -> None:
 
 def test_notifications_send_only_as_the_declared_sender_identity(dev: Synth) -> None:
     [identity] = dev.resources("AWS::SES::EmailIdentity").values()
-    sender = identity["Properties"]["EmailIdentity"]
+    domain = identity["Properties"]["EmailIdentity"]
     for handler in (
         "notifications.keep_contacts.lambda_handler",
         "notifications.email_order_update.lambda_handler",
     ):
         _, fn = function_by_handler(dev, handler)
-        assert fn["Properties"]["Environment"]["Variables"]["EMAIL_FROM"] == sender
+        sender = fn["Properties"]["Environment"]["Variables"]["EMAIL_FROM"]
+        assert sender == f"orders@{domain}"
         ses = [s for s in statements_of(dev, handler) if "ses:" in json.dumps(s["Action"])]
         assert [s["Action"] for s in ses] == ["ses:SendEmail"]
-        assert sender in json.dumps(ses[0]["Resource"])
+        assert json.dumps(ses[0]["Resource"]).endswith(f':identity/{domain}"]]}}')
+        assert ses[0]["Condition"] == {"StringEquals": {"ses:FromAddress": sender}}
 
 
 def test_payments_webhook_is_a_public_post_route(dev: Synth) -> None:

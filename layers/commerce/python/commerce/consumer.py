@@ -9,11 +9,20 @@ A message that can never succeed — its body does not fit the schema, or the ha
 consumer's dead-letter queue (env `DLQ_URL`) with a log line that says why, and reported as done, so
 it is neither retried forever nor does it fail the rest of the batch. Any other exception marks only
 that message as failed: SQS retries it and, after `maxReceiveCount`, moves it to the same DLQ.
+
+A failed message comes back after a short backoff that grows with its receive count (2 s, 10 s,
+50 s, 250 s: `ChangeMessageVisibility` on `QUEUE_URL`), not after the queue's visibility timeout
+(six times the function timeout): an event seen before what it depends on — `StockReserved` before
+its order — settles in seconds, while a dependency that stays down still gets minutes.
+https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-errorhandling.html
+When less than `RECORD_BUDGET_MS` of the invocation is left, the remaining messages are handed
+back unprocessed (visible again at once) instead of letting the invocation time out mid-batch.
 """
 
 from __future__ import annotations
 
 import os
+import random
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -26,6 +35,51 @@ from commerce.events import EVENTS, EventMetadata, InboundEvent
 from commerce.observability import logger
 
 DLQ_URL_ENV = "DLQ_URL"
+QUEUE_URL_ENV = "QUEUE_URL"
+RECORD_BUDGET_ENV = "RECORD_BUDGET_MS"
+RETRY_BASE_SECONDS = 2
+RETRY_FACTOR = 5
+RETRY_CAP_SECONDS = 900
+
+
+class OutOfTime(Exception):
+    """Too little of the invocation is left for another message: it goes back to the queue."""
+
+
+def retry_delay(receive_count: int) -> int:
+    """Seconds until a message that failed on its `receive_count`-th receive is delivered again:
+    2, 10, 50, 250, ... (capped), each with up to half of it taken off at random so that messages
+    that failed together do not all come back at the same moment."""
+    delay = min(RETRY_CAP_SECONDS, RETRY_BASE_SECONDS * RETRY_FACTOR ** max(0, receive_count - 1))
+    return max(1, round(delay * random.uniform(0.5, 1.0)))
+
+
+def hand_back(record: SQSRecord, delay_seconds: int) -> None:
+    """Make a failed message visible again in `delay_seconds` (best effort: without it, the
+    queue's visibility timeout applies)."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    from commerce.aws import client
+
+    queue_url = os.environ.get(QUEUE_URL_ENV)
+    if not queue_url:
+        return
+    try:
+        client("sqs").change_message_visibility(
+            QueueUrl=queue_url, ReceiptHandle=record.receipt_handle, VisibilityTimeout=delay_seconds
+        )
+    except (ClientError, BotoCoreError) as exc:  # it still comes back, after the visibility timeout
+        logger.warning(
+            "could not shorten the message's retry delay",
+            extra={"message_id": record.message_id, "error": type(exc).__name__},
+        )
+
+
+def _receive_count(record: SQSRecord) -> int:
+    try:
+        return int(record.attributes.approximate_receive_count or 1)
+    except (TypeError, ValueError):
+        return 1
 
 
 class InvalidEvent(Exception):
@@ -105,7 +159,19 @@ def consume(
 ) -> dict[str, Any]:
     """Process an SQS batch with partial failures; `handle` must be idempotent per event id."""
 
+    budget_ms = int(os.environ.get(RECORD_BUDGET_ENV) or 0)
+    started = [0]
+
     def record_handler(record: SQSRecord) -> None:
+        started[0] += 1
+        remaining = _remaining_ms(context)
+        if started[0] > 1 and budget_ms and remaining is not None and remaining < budget_ms:
+            logger.warning(
+                "too little time left for another message; handing it back",
+                extra={"message_id": record.message_id, "remaining_ms": remaining, "budget_ms": budget_ms},
+            )
+            hand_back(record, 0)
+            raise OutOfTime(record.message_id)
         try:
             delivery = parse(record.body, accepts)
             logger.set_correlation_id(delivery.correlation_id)
@@ -118,9 +184,12 @@ def consume(
             )
             dead_letter(record, str(exc))
         except Exception:
+            delay = retry_delay(_receive_count(record))
             logger.exception(
-                "event processing failed; SQS will deliver it again", extra={"message_id": record.message_id}
+                "event processing failed; SQS will deliver it again",
+                extra={"message_id": record.message_id, "retry_in_s": delay},
             )
+            hand_back(record, delay)
             raise
         finally:
             logger.remove_keys(["event_id", "detail_type"])
@@ -132,3 +201,13 @@ def consume(
         context=context,
     )
     return dict(response)
+
+
+def _remaining_ms(context: Any) -> int | None:
+    remaining = getattr(context, "get_remaining_time_in_millis", None)
+    if remaining is None:
+        return None
+    try:
+        return int(remaining())
+    except (TypeError, ValueError):
+        return None
