@@ -39,6 +39,15 @@ DUMMY_CREDENTIALS = {
     "AWS_SESSION_TOKEN": "testing",
 }
 
+# Resource types the local stack serves from the template itself (local/runtime.py, mappings.py,
+# apigw.py, cdn.py) rather than provisioning them in the stand-in.
+SERVED_FROM_THE_TEMPLATE = (
+    "AWS::Lambda::Function",
+    "AWS::Lambda::LayerVersion",
+    "AWS::Lambda::EventSourceMapping",
+    "AWS::ApiGateway::",
+)
+
 # Resource types the local stack has no use for; they resolve to placeholders only.
 _SKIPPED_PREFIXES = (
     "AWS::IAM::",
@@ -54,6 +63,10 @@ _SKIPPED_PREFIXES = (
     "AWS::ApiGateway::Account",
     "AWS::SecretsManager::ResourcePolicy",
     "AWS::SecretsManager::RotationSchedule",
+    "AWS::S3::BucketPolicy",
+    "AWS::Events::Archive",  # replays are not emulated
+    "AWS::EventSchemas::",  # the registry documents the contract; nothing runs on it
+    "AWS::CloudFormation::Stack",  # the nested stacks hold dashboards, alarms and schemas only
     "Custom::",
 )
 

@@ -91,7 +91,9 @@ class Api(Construct):
             # the setting outlives the stack) unless -c apiGatewayCloudWatchRole=existing.
             # https://docs.aws.amazon.com/apigateway/latest/developerguide/set-up-logging.html
             cloud_watch_role=config.create_api_gateway_cloudwatch_role,
-            cloud_watch_role_removal_policy=cdk.RemovalPolicy.RETAIN,
+            cloud_watch_role_removal_policy=(
+                cdk.RemovalPolicy.RETAIN if config.create_api_gateway_cloudwatch_role else None
+            ),
             deploy_options=apigw.StageOptions(
                 stage_name=config.stage,
                 tracing_enabled=True,

@@ -23,11 +23,16 @@ class Bus(Construct):
             kms_key=key,
             description="Commerce domain events",
         )
-        self.bus.archive(
+        # The L1 archive: CDK's `archive(kms_key=...)` writes an empty KmsKeyIdentifier and adds an
+        # unconditioned key-policy statement for EventBridge; the platform's key policy already lets
+        # EventBridge use the key for this bus (bound to the bus ARN by encryption context).
+        events.CfnArchive(
+            self,
             "Archive",
             archive_name=f"{name}-all",
             description="Every event on the bus, for replay",
-            event_pattern=events.EventPattern(account=[cdk.Stack.of(self).account]),
-            retention=cdk.Duration.days(365 if config.is_prod else 14),
-            kms_key=key,
+            source_arn=self.bus.event_bus_arn,
+            event_pattern={"account": [cdk.Stack.of(self).account]},
+            retention_days=365 if config.is_prod else 14,
+            kms_key_identifier=key.key_arn,
         )

@@ -17,9 +17,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
+from typing import Any
+
 import aws_cdk as cdk
+import jsii
 from aws_cdk import aws_events as events
-from aws_cdk import aws_events_targets as targets
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda_event_sources as sources
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
@@ -29,6 +32,44 @@ from cdk.constructs.platform import Platform
 from cdk.constructs.queues import dead_letter_queue
 from cdk.nag import acknowledge
 from commerce.events import source_of
+
+
+@jsii.implements(events.IRuleTarget)
+class EncryptedQueueTarget:
+    """A rule target that delivers to a KMS-encrypted queue (and its own delivery DLQ).
+
+    CDK's `targets.SqsQueue` also grants `events.amazonaws.com` the queue's key with no condition;
+    the platform's key policy already lets EventBridge use the key for rules on our bus only
+    (aws:SourceArn), so this target adds just the queue policies, each bound to its rule."""
+
+    def __init__(
+        self, queue: sqs.IQueue, *, dead_letter_queue: sqs.IQueue, retry_attempts: int, max_age: cdk.Duration
+    ):
+        self.queue = queue
+        self.dead_letter_queue = dead_letter_queue
+        self.retry_attempts = retry_attempts
+        self.max_age = max_age
+
+    def bind(self, rule: events.IRule, _id: str | None = None, *_args: Any) -> events.RuleTargetConfig:
+        # https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-use-resource-based.html#eb-sqs-permissions
+        for queue in (self.queue, self.dead_letter_queue):
+            queue.add_to_resource_policy(
+                iam.PolicyStatement(
+                    principals=[iam.ServicePrincipal("events.amazonaws.com")],
+                    actions=["sqs:SendMessage", "sqs:GetQueueAttributes", "sqs:GetQueueUrl"],
+                    resources=[queue.queue_arn],
+                    conditions={"ArnEquals": {"aws:SourceArn": rule.rule_arn}},
+                )
+            )
+        return events.RuleTargetConfig(
+            arn=self.queue.queue_arn,
+            dead_letter_config=events.CfnRule.DeadLetterConfigProperty(arn=self.dead_letter_queue.queue_arn),
+            retry_policy=events.CfnRule.RetryPolicyProperty(
+                maximum_retry_attempts=self.retry_attempts,
+                maximum_event_age_in_seconds=int(self.max_age.to_seconds()),
+            ),
+        )
+
 
 DEFAULT_TIMEOUT = cdk.Duration.seconds(30)
 #: A message that only reads and writes DynamoDB takes milliseconds; 2.5 s is generous.
@@ -98,11 +139,11 @@ class QueueConsumer(Construct):
                 detail_type=list(detail_types),
             ),
             targets=[
-                targets.SqsQueue(
+                EncryptedQueueTarget(
                     self.queue,
                     dead_letter_queue=self.delivery_dead_letters,
                     retry_attempts=20,
-                    max_event_age=cdk.Duration.hours(24),
+                    max_age=cdk.Duration.hours(24),
                 )
             ],
         )
