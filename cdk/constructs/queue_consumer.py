@@ -16,7 +16,6 @@ failures, so one bad message never re-runs its whole batch."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-
 from typing import Any
 
 import aws_cdk as cdk

@@ -10,7 +10,6 @@ from __future__ import annotations
 import importlib.metadata
 import json
 import re
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,7 +17,6 @@ import pytest
 from tests.infra.conftest import ROOT, Synth, synthesize
 from tests.infra.template_model import (
     CACHING_DISABLED,
-    api_resource_paths,
     api_routes,
     as_list,
     behaviour_for,
@@ -96,7 +94,8 @@ def test_every_alarm_action_is_a_topic_that_lets_cloudwatch_publish(stage: Synth
                 for s in statements(key["Properties"]["KeyPolicy"]):
                     if s["Effect"] == "Allow" and "cloudwatch.amazonaws.com" in service_principals(s):
                         usable.update(as_list(s["Action"]))
-                assert {"kms:Decrypt"} <= usable and usable & {
+                assert "kms:Decrypt" in usable, f"{name}: CloudWatch cannot decrypt with {key_id}"
+                assert usable & {
                     "kms:GenerateDataKey",
                     "kms:GenerateDataKey*",
                 }, f"{name}: CloudWatch cannot use {key_id} to publish to the encrypted topic"
@@ -124,7 +123,8 @@ def test_every_method_setting_resolves_to_a_real_method(stage: Synth) -> None:
     assert specific, "expected per-route settings (the /auth throttles)"
     for setting in specific:
         encoded = setting["ResourcePath"]
-        assert encoded.startswith("/") and "/" not in encoded[1:], f"{encoded}: '/' must be escaped as ~1"
+        assert encoded.startswith("/"), encoded
+        assert "/" not in encoded[1:], f"{encoded}: '/' must be escaped as ~1"
         path = encoded[1:].replace("~1", "/") or "/"
         assert (path, setting["HttpMethod"]) in methods, (
             f"{encoded} {setting['HttpMethod']} matches no method"
@@ -137,7 +137,7 @@ def test_access_logging_has_the_accounts_cloudwatch_role(stage: Synth) -> None:
     (stage_id, api_stage) = next(iter(stage.resources("AWS::ApiGateway::Stage").items()))
     assert "AccessLogSetting" in api_stage["Properties"]
     (account_id, account) = next(iter(stage.resources("AWS::ApiGateway::Account").items()))
-    role_id, role = _resource(stage, account["Properties"]["CloudWatchRoleArn"])
+    _, role = _resource(stage, account["Properties"]["CloudWatchRoleArn"])
     trust = statements(role["Properties"]["AssumeRolePolicyDocument"])
     assert {p for s in trust for p in service_principals(s)} == {"apigateway.amazonaws.com"}
     assert "AmazonAPIGatewayPushToCloudWatchLogs" in _dumps(role["Properties"]["ManagedPolicyArns"])
@@ -378,7 +378,8 @@ def test_stripe_refusing_the_key_raises_an_alarm(stage: Synth) -> None:
     (alarm,) = alarms
     assert alarm["Namespace"] == "Commerce"
     assert alarm["Dimensions"] == [{"Name": "service", "Value": "payments"}]
-    assert alarm["Threshold"] == 1 and alarm["EvaluationPeriods"] == 1
+    assert alarm["Threshold"] == 1
+    assert alarm["EvaluationPeriods"] == 1
     assert alarm["AlarmActions"]
 
 
@@ -481,7 +482,8 @@ def test_the_deployed_powertools_is_the_tested_one(stage: Synth) -> None:
             distribution
         )
     # The runtime provides botocore: a layer copy would shadow it with an untested version.
-    assert not list(built.glob("botocore*")) and not list(built.glob("boto3*"))
+    assert not list(built.glob("botocore*"))
+    assert not list(built.glob("boto3*"))
 
 
 def test_service_principals_use_the_data_key_only_for_this_stack(stage: Synth) -> None:
