@@ -1,8 +1,12 @@
 """SES v2 adapter: sends one plain-text email per event id (Powertools Idempotency on our table).
 
-The sender address comes from `EMAIL_FROM` (an address, not a secret). A message SES rejects for
-good (e.g. an unverified recipient in the SES sandbox) is not retried: it goes to the DLQ with a
-reason that names no address. Addresses are never logged.
+The sender address comes from `EMAIL_FROM` (an address, not a secret). A message SES refuses for
+good is not retried: it goes to the DLQ at once with a reason that names no address — an unverified
+recipient or sender while the account is in the SES sandbox (`MessageRejected`, or `AccessDenied`:
+in the sandbox SES also authorizes against the recipient's identity), an unverified MAIL FROM
+domain, a paused or suspended account. Redrive the DLQ once the cause is fixed (docs/runbook.md).
+Addresses are never logged.
+https://docs.aws.amazon.com/ses/latest/dg/request-production-access.html
 """
 
 from __future__ import annotations
@@ -11,11 +15,26 @@ import base64
 import os
 from typing import Any
 
+from botocore.exceptions import ClientError
+
 from commerce.aws import client
 from commerce.consumer import InvalidEvent
 from commerce.idempotency import run_once
 from commerce.observability import logger
 from notifications.domain import Email
+
+
+#: SES error codes no retry can fix (sandbox, unverified identities, a paused account).
+REFUSED_FOR_GOOD = frozenset(
+    {
+        "MessageRejected",
+        "AccessDeniedException",
+        "MailFromDomainNotVerifiedException",
+        "AccountSuspendedException",
+        "SendingPausedException",
+        "NotFoundException",
+    }
+)
 
 
 class SesMailer:
@@ -39,8 +58,16 @@ class SesMailer:
                         }
                     },
                 )
-            except ses.exceptions.MessageRejected as exc:
-                raise InvalidEvent("SES rejected the message (MessageRejected)") from exc
+            except ClientError as exc:
+                code = exc.response.get("Error", {}).get("Code", "")
+                if code not in REFUSED_FOR_GOOD:
+                    raise
+                logger.error(
+                    "SES refused the message; it goes to the dead-letter queue "
+                    "(in the SES sandbox both addresses must be verified: docs/runbook.md)",
+                    extra={"code": code},
+                )
+                raise InvalidEvent(f"SES refused the message ({code})") from exc
             sent_now = True
             logger.info(
                 "email sent", extra={"message_id": response.get("MessageId"), "subject": email.subject}

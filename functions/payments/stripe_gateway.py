@@ -9,8 +9,9 @@ again. Card declines are a business outcome; anything transient raises so the me
 
 A key Stripe refuses (the placeholder a first deploy creates, or a revoked key) is not transient, but
 it is fixable without losing orders: it is logged as an error that says what to do, counted
-(`StripeAuthenticationFailed`, which alarms), the secret is re-read at once so a corrected key is
-used by the next retry, and the message is retried with its backoff until it lands in the DLQ.
+(`StripeAuthenticationFailed`, which alarms), the next call re-reads the secret instead of using the
+cached key (so a corrected key is used by the very next retry), and the message is retried with its
+backoff until it lands in the DLQ.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ MAX_NETWORK_RETRIES = 2
 
 
 AUTHENTICATION_FAILED_METRIC = "StripeAuthenticationFailed"
+_reread_secret = [False]  # set when Stripe refused the cached key
 
 
 def stripe_secret(*, force: bool = False) -> dict[str, str]:
@@ -59,7 +61,8 @@ def _stripe_client(api_key: str, api_base: str | None) -> Any:
 
 
 def stripe_client() -> Any:
-    return _stripe_client(stripe_secret()["apiKey"], os.environ.get("STRIPE_API_BASE") or None)
+    force, _reread_secret[0] = _reread_secret[0], False
+    return _stripe_client(stripe_secret(force=force)["apiKey"], os.environ.get("STRIPE_API_BASE") or None)
 
 
 def _refused_key(exc: Exception) -> None:
@@ -70,12 +73,7 @@ def _refused_key(exc: Exception) -> None:
         extra={"error": type(exc).__name__, "secret_arn": os.environ.get("STRIPE_SECRET_ARN")},
     )
     metrics.add_metric(name=AUTHENTICATION_FAILED_METRIC, unit=MetricUnit.Count, value=1)
-    from botocore.exceptions import BotoCoreError, ClientError
-
-    try:
-        stripe_secret(force=True)
-    except (ClientError, BotoCoreError, RuntimeError, ValueError):  # the retry reads it again anyway
-        logger.warning("could not re-read the Stripe secret", exc_info=True)
+    _reread_secret[0] = True
 
 
 class StripeGateway:

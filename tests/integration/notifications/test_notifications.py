@@ -122,3 +122,33 @@ def test_contact_that_cannot_be_decrypted_goes_to_the_dlq(saga: SagaDriver) -> N
     assert stored_contact(saga, "u-1") is None
     [dead] = saga.dead_letters("notifications-contacts")
     assert "cannot be decrypted" in dead["MessageAttributes"]["reason"]["StringValue"]
+
+
+@pytest.mark.parametrize("code", ["MessageRejected", "AccessDeniedException"])
+def test_mail_the_ses_sandbox_refuses_goes_to_the_dlq_at_once(
+    saga: SagaDriver, monkeypatch: pytest.MonkeyPatch, code: str
+) -> None:
+    # In the sandbox SES refuses unverified recipients: MessageRejected, or AccessDenied when it
+    # authorizes the send against the recipient's identity. No retry fixes either.
+    from botocore.exceptions import ClientError
+
+    from notifications import mailer
+
+    register(saga, "u-1", "ada@example.com")
+    saga.pump(only=lambda queue: queue.spec.name == "notifications-contacts")
+    ses = client("sesv2")
+
+    class SandboxedSes:
+        exceptions = ses.exceptions
+
+        def send_email(self, **_: Any) -> None:
+            raise ClientError({"Error": {"Code": code, "Message": "not verified"}}, "SendEmail")
+
+    monkeypatch.setattr(mailer, "client", lambda name: SandboxedSes() if name == "sesv2" else client(name))
+    saga.publish("OrderConfirmed", order_event("OrderConfirmed"))
+
+    assert saga.deliver(saga.queues["notifications-orders"]) == 1
+
+    [dead] = saga.dead_letters("notifications-orders")
+    assert dead["MessageAttributes"]["reason"]["StringValue"] == f"SES refused the message ({code})"
+    assert saga.invocations["notifications-orders"] == 1
