@@ -23,7 +23,6 @@ from commerce.idempotency import run_once
 from commerce.observability import logger
 from notifications.domain import Email
 
-
 #: SES error codes no retry can fix (sandbox, unverified identities, a paused account).
 REFUSED_FOR_GOOD = frozenset(
     {

@@ -131,7 +131,6 @@ def test_mail_the_ses_sandbox_refuses_goes_to_the_dlq_at_once(
     # In the sandbox SES refuses unverified recipients: MessageRejected, or AccessDenied when it
     # authorizes the send against the recipient's identity. No retry fixes either.
     from botocore.exceptions import ClientError
-
     from notifications import mailer
 
     register(saga, "u-1", "ada@example.com")
