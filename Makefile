@@ -15,13 +15,15 @@ CDK_SOURCES := app.py cdk.json $(shell find cdk functions layers/commerce -name 
 LOCAL_TEMPLATE := .local/cdk.out/Commerce-dev.template.json
 
 
-.PHONY: docs redrive help venv layer synth synth-local test test-unit test-integration test-infra test-e2e lint format dev invoke clean
+.PHONY: docs redrive help venv layer synth synth-local test test-unit test-integration test-infra test-e2e lint format dev invoke clean smoke preflight
 
 help:
 	@echo "make dev      run the whole system locally (API on :$(PORT), AWS stand-in on :$(AWS_PORT))"
 	@echo "make test     run every test (unit, integration, infra, e2e)"
 	@echo "make synth    synthesize cdk.out/Commerce-$(STAGE).template.json (STAGE=dev|prod)"
 	@echo "make lint     ruff + mypy"
+	@echo "make smoke OUTPUTS=outputs.json [STACK=Commerce-dev]   live-safe end-to-end checks of a deployed stack"
+	@echo "make preflight [STAGE=dev|prod]   read-only checks of the AWS account before a first deploy"
 
 venv: $(VENV_STAMP)
 $(VENV_STAMP): requirements.txt requirements-dev.txt layers/deps/requirements.txt
@@ -88,6 +90,16 @@ dev: $(LAYER_STAMP) synth-local
 invoke: $(LAYER_STAMP) synth-local
 	@test -n "$(FN)" || { echo "usage: make invoke FN=<function> [EVENT=events/<file>.json]"; exit 2; }
 	$(PY) -m local invoke $(FN) --template $(LOCAL_TEMPLATE) $(if $(EVENT),-e $(EVENT))
+
+# The live-safe end-to-end checks against any stack: OUTPUTS is the file `cdk deploy --outputs-file`
+# wrote (or .local/outputs.json); through ApiUrl and CdnUrl. Needs AWS credentials for that stack.
+smoke: $(VENV_STAMP)
+	@test -n "$(OUTPUTS)" || { echo "usage: make smoke OUTPUTS=<outputs file> [STACK=Commerce-<stage>]"; exit 2; }
+	SMOKE_OUTPUTS="$(OUTPUTS)" SMOKE_STACK="$(STACK)" $(PY) -m pytest tests/smoke -q -p no:cacheprovider
+
+# Read-only checks of the account and region the AWS credentials point at (docs/runbook.md).
+preflight: $(VENV_STAMP)
+	$(PY) -m tools.preflight --stage $(STAGE) $(if $(OUTPUTS),--outputs $(OUTPUTS)) $(PREFLIGHT_ARGS)
 
 # Move dead-letter messages back to their source queue (QUEUE=name or URL; TO=, MAX= optional).
 # Locally it targets the running local stack; with AWS credentials, the deployed stack.

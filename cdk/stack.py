@@ -37,7 +37,7 @@ class CommerceStack(cdk.Stack):
         self.catalog = CatalogService(self, "Catalog", platform=self.platform)
         self.orders = OrdersService(self, "Orders", platform=self.platform, catalog_table=self.catalog.table)
         InventoryService(self, "Inventory", platform=self.platform, catalog_table=self.catalog.table)
-        PaymentsService(self, "Payments", platform=self.platform)
+        self.payments = PaymentsService(self, "Payments", platform=self.platform)
         NotificationsService(
             self, "Notifications", platform=self.platform, contact_key=self.identity.contact_key
         )
@@ -82,6 +82,11 @@ class CommerceStack(cdk.Stack):
             value=self.platform.bus.bus.event_bus_name,
             description="The domain event bus",
         )
+        # What tools (smoke, preflight, create_admin) need to find their way around a deployed stack.
+        cdk.CfnOutput(self, "CatalogTableName", value=self.catalog.table.table_name)
+        cdk.CfnOutput(self, "OrdersTableName", value=self.orders.table.table_name)
+        cdk.CfnOutput(self, "StripeSecretArn", value=self.payments.stripe_secret.secret_arn)
+        cdk.CfnOutput(self, "SenderIdentity", value=config.sender.identity)
         MonitoringStack(self, "Monitoring", platform=self.platform)
         cdk.CfnOutput(self, "AlarmTopicArn", value=self.platform.alarm_topic.topic_arn)
         acknowledge_stack_findings(self, is_prod=config.is_prod)

@@ -47,6 +47,7 @@ def serve(args: argparse.Namespace) -> int:
         seed=not args.no_seed,
         max_workers=args.max_workers,
         sqs_retry_delay_s=args.sqs_retry_delay,
+        cdn_port=None if args.no_cdn else args.cdn_port,
         repo_root=Path.cwd(),
     )
     if not options.template.exists():
@@ -100,6 +101,13 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--port", type=int, default=_env_int("PORT", 3000))
     p.add_argument("--aws-port", type=int, default=_env_int("AWS_PORT", 4566))
     p.add_argument("--stripe-port", type=int, default=_env_int("STRIPE_PORT", 12111))
+    p.add_argument(
+        "--cdn-port",
+        type=int,
+        default=_env_int("CDN_PORT", 3001),
+        help="where the template's CloudFront distribution is served (0: any free port)",
+    )
+    p.add_argument("--no-cdn", action="store_true", help="do not serve the CloudFront distribution")
     p.add_argument("--state-dir", default=".local", help="where outputs.json, state.json and logs/ go")
     p.add_argument("--verbose", action="store_true", help="function logs to the console, debug logging")
     p.add_argument("--no-seed", action="store_true", help="skip the admin user and demo products")

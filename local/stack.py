@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from local.apigw import ApiModel, Gateway, HttpRequest, load_api
+from local.cdn import Cdn, CdnServer, load_behaviours
 from local.functions import FunctionSpec, load_functions
 from local.mappings import Mappings, load_mappings
 from local.provision import Clients, MotoServer, Provisioner, port_is_free
@@ -38,6 +39,8 @@ class StackOptions:
     seed: bool = True
     max_workers: int = 4
     sqs_retry_delay_s: float | None = None
+    # Serve the template's CloudFront distribution on this port (0: any free port; None: not at all).
+    cdn_port: int | None = None
     # Never retry a message sooner than its function's timeout (see SqsPoller).
     sqs_retry_after_timeout: bool = False
     repo_root: Path = Path()
@@ -52,6 +55,7 @@ class LocalStack:
         self.runtime: Runtime | None = None
         self.mappings: Mappings | None = None
         self.api: ApiModel | None = None  # the REST API as served (routes → functions), once started
+        self.cdn: CdnServer | None = None
         self.stripe: Any = None
         self.outputs: dict[str, Any] = {}
         self.functions: dict[str, FunctionSpec] = {}
@@ -102,6 +106,9 @@ class LocalStack:
         api = self.api = load_api(self.template, resolver, self.functions)
         gateway = Gateway(api, self._invoke_api) if api is not None else None
 
+        behaviours = load_behaviours(self.template, resolver) if opts.cdn_port is not None else None
+        if behaviours and gateway is not None:
+            self.cdn = self._bind_cdn(Cdn(behaviours, opts.port), opts.cdn_port or 0)
         self.outputs = self._outputs(provisioner, api.api_id if api else None)
         self._write_state(provisioner, stripe_base)
 
@@ -134,8 +141,22 @@ class LocalStack:
             seed(self, opts.repo_root, transport=_in_process(gateway, self.api_url))
         if gateway is not None:
             self.server = ApiServer(gateway, opts.port).start()
+        if self.cdn is not None:
+            self.cdn.start()
+            log.info("CDN (the template's CloudFront behaviours) on %s", self.cdn_url)
         log.info("ready in %.1f s: API listening on %s", time.monotonic() - began, self.api_url)
         return self
+
+    @property
+    def cdn_url(self) -> str | None:
+        return f"http://127.0.0.1:{self.cdn.port}/" if self.cdn is not None else None
+
+    @staticmethod
+    def _bind_cdn(cdn: Cdn, port: int) -> CdnServer:
+        if port and not port_is_free(port):
+            log.warning("CDN port %d is in use; serving the CDN on a free port instead", port)
+            port = 0
+        return CdnServer(cdn, port)
 
     # -- invokers ------------------------------------------------------------------------------
     def _invoke_api(self, spec: FunctionSpec, event: Any, timeout_s: float, trigger: str) -> InvokeResult:
@@ -196,6 +217,10 @@ class LocalStack:
                 outputs[key] = pattern.sub(self.api_url, value)
         if api_id:
             outputs["ApiUrl"] = self.api_url
+        if self.cdn_url:
+            outputs["CdnUrl"] = self.cdn_url
+        else:
+            outputs.pop("CdnUrl", None)  # a CloudFront domain that does not exist here
         outputs["AwsEndpoint"] = self.aws_endpoint
         return outputs
 
@@ -218,6 +243,7 @@ class LocalStack:
         log.info("stopping")
         steps = [
             ("mappings", self.mappings.stop if self.mappings else None),
+            ("cdn", self.cdn.stop if self.cdn else None),
             ("api", self.server.stop if self.server else None),
             ("workers", self.runtime.stop if self.runtime else None),
             ("stripe", getattr(self.stripe, "stop", None)),

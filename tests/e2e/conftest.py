@@ -147,7 +147,7 @@ def _ensure_template() -> Path:
 def local_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStackProcess]:
     template = _ensure_template()
     state_dir = tmp_path_factory.mktemp("local-stack")
-    port, aws_port, stripe_port = _free_port(), _free_port(), _free_port()
+    port, aws_port, stripe_port, cdn_port = _free_port(), _free_port(), _free_port(), _free_port()
     log = (state_dir / "serve.log").open("wb")
     command = [
         sys.executable, "-m", "local", "serve",
@@ -155,6 +155,7 @@ def local_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack
         "--port", str(port),
         "--aws-port", str(aws_port),
         "--stripe-port", str(stripe_port),
+        "--cdn-port", str(cdn_port),
         "--state-dir", str(state_dir),
         "--sqs-retry-delay", "0",
     ]  # fmt: skip
