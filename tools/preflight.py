@@ -89,7 +89,8 @@ def check_api_gateway_role(ctx: Context) -> Finding:
         return Finding("OK", "API Gateway CloudWatch role: none yet; the stack creates it")
     return Finding(
         "MISSING",
-        "API Gateway CloudWatch role (access logging needs it; -c apiGatewayCloudWatchRole=existing says it exists)",
+        "API Gateway CloudWatch role (access logging needs it, and apiGatewayCloudWatchRole=existing "
+        "says the account has one)",
         "deploy without -c apiGatewayCloudWatchRole=existing, or: aws apigateway update-account "
         "--patch-operations op=replace,path=/cloudwatchRoleArn,value=<role ARN>",
     )
@@ -104,7 +105,7 @@ def check_concurrency(ctx: Context) -> Finding:
     if limit < MIN_CONCURRENCY:
         return Finding(
             "MISSING",
-            f"Lambda concurrency quota {limit} (new accounts start low; the stack needs about {MIN_CONCURRENCY})",
+            f"Lambda concurrency quota {limit} (new accounts start low; the stack needs ~{MIN_CONCURRENCY})",
             "aws service-quotas request-service-quota-increase --service-code lambda "
             "--quota-code L-B99A9384 --desired-value 1000",
         )
@@ -157,8 +158,9 @@ def check_ses(ctx: Context) -> list[Finding]:
         findings.append(
             Finding(
                 "MISSING",
-                f"SES identity {identity} not verified (DKIM {found.get('DkimAttributes', {}).get('Status', '?')})",
-                "publish the three CNAME records of the stack outputs SenderDkimRecord1..3 in the domain's DNS",
+                f"SES identity {identity} not verified "
+                f"(DKIM {found.get('DkimAttributes', {}).get('Status', '?')})",
+                "publish the CNAME records of the stack outputs SenderDkimRecord1..3 in the domain's DNS",
             )
         )
     return findings

@@ -41,7 +41,8 @@ def test_preflight_reads_the_local_stack_and_names_what_a_real_deploy_still_need
     result = subprocess.run(
         [
             sys.executable, "-m", "tools.preflight", "--stage", "dev", "--region", "us-east-1",
-            "--endpoint-url", local_stack.aws_endpoint, "--outputs", str(local_stack.state_dir / "outputs.json"),
+            "--endpoint-url", local_stack.aws_endpoint,
+            "--outputs", str(local_stack.state_dir / "outputs.json"),
         ],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=False,
     )  # fmt: skip
