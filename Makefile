@@ -11,11 +11,13 @@ PYTEST_ARGS ?=
 LAYER_DIR := layers/deps/build
 LAYER_STAMP := $(LAYER_DIR)/.stamp
 VENV_STAMP := $(VENV)/.stamp
+CHECKOV_VENV := .venv-checkov
+CHECKOV_STAMP := $(CHECKOV_VENV)/.stamp
 CDK_SOURCES := app.py cdk.json $(shell find cdk functions layers/commerce -name '*.py' -not -path '*/__pycache__/*' 2>/dev/null)
 LOCAL_TEMPLATE := .local/cdk.out/Commerce-dev.template.json
 
 
-.PHONY: docs redrive help venv layer synth synth-local test test-unit test-integration test-infra test-e2e lint format dev invoke clean smoke preflight
+.PHONY: docs redrive help venv layer synth synth-local test test-unit test-integration test-infra test-e2e lint format dev invoke clean smoke preflight checkov-venv
 
 help:
 	@echo "make dev      run the whole system locally (API on :$(PORT), AWS stand-in on :$(AWS_PORT))"
@@ -30,6 +32,14 @@ $(VENV_STAMP): requirements.txt requirements-dev.txt layers/deps/requirements.tx
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+# checkov gets its own virtualenv: it pins a boto3 that cannot share one with ours.
+checkov-venv: $(CHECKOV_STAMP)
+$(CHECKOV_STAMP): requirements-checkov.txt
+	test -x $(CHECKOV_VENV)/bin/python || $(PYTHON) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(CHECKOV_VENV)/bin/python -m pip install --quiet -r requirements-checkov.txt
 	touch $@
 
 # The deps layer is built for Lambda (arm64, CPython 3.13) with pip alone: no Docker.
@@ -59,7 +69,7 @@ synth-local: $(LOCAL_TEMPLATE)
 $(LOCAL_TEMPLATE): $(CDK_SOURCES) $(LAYER_STAMP)
 	CDK_OUTDIR=.local/cdk.out CDK_CONTEXT_JSON='{"stage":"dev","aws:cdk:disable-asset-staging":true}' $(PY) app.py
 
-test: $(LAYER_STAMP) synth-local
+test: $(LAYER_STAMP) $(CHECKOV_STAMP) synth-local
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 test-unit: $(VENV_STAMP)
@@ -68,7 +78,7 @@ test-unit: $(VENV_STAMP)
 test-integration: $(VENV_STAMP)
 	$(PY) -m pytest tests/integration $(PYTEST_ARGS)
 
-test-infra: $(LAYER_STAMP)
+test-infra: $(LAYER_STAMP) $(CHECKOV_STAMP)
 	$(PY) -m pytest tests/infra $(PYTEST_ARGS)
 
 test-e2e: $(LAYER_STAMP) synth-local
@@ -115,7 +125,7 @@ docs: $(LAYER_STAMP) synth-local openapi
 	$(PY) tools/api_reference.py --template $(LOCAL_TEMPLATE)
 
 clean:
-	rm -rf cdk.out .local $(LAYER_DIR) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf cdk.out .local $(LAYER_DIR) $(CHECKOV_VENV) .pytest_cache .mypy_cache .ruff_cache
 
 # docs/openapi.json from the Powertools resolvers of every API function (tests fail when stale).
 .PHONY: openapi
