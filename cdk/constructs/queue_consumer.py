@@ -16,7 +16,7 @@ failures, so one bad message never re-runs its whole batch."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import cast
 
 import aws_cdk as cdk
 import jsii
@@ -24,6 +24,7 @@ from aws_cdk import aws_events as events
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda_event_sources as sources
 from aws_cdk import aws_sqs as sqs
+from aws_cdk.interfaces.aws_events import IRuleRef
 from constructs import Construct
 
 from cdk.constructs.function import ServiceFunction
@@ -49,7 +50,8 @@ class EncryptedQueueTarget:
         self.retry_attempts = retry_attempts
         self.max_age = max_age
 
-    def bind(self, rule: events.IRule, _id: str | None = None, *_args: Any) -> events.RuleTargetConfig:
+    def bind(self, rule: IRuleRef, id: str | None = None) -> events.RuleTargetConfig:
+        rule_arn = cast(events.IRule, rule).rule_arn
         # https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-use-resource-based.html#eb-sqs-permissions
         for queue in (self.queue, self.dead_letter_queue):
             queue.add_to_resource_policy(
@@ -57,7 +59,7 @@ class EncryptedQueueTarget:
                     principals=[iam.ServicePrincipal("events.amazonaws.com")],
                     actions=["sqs:SendMessage", "sqs:GetQueueAttributes", "sqs:GetQueueUrl"],
                     resources=[queue.queue_arn],
-                    conditions={"ArnEquals": {"aws:SourceArn": rule.rule_arn}},
+                    conditions={"ArnEquals": {"aws:SourceArn": rule_arn}},
                 )
             )
         return events.RuleTargetConfig(

@@ -147,11 +147,17 @@ def test_access_logging_has_the_accounts_cloudwatch_role(stage: Synth) -> None:
     assert account_id in as_list(api_stage.get("DependsOn", [])) or _depends_on(stage, stage_id, account_id)
 
 
-def _depends_on(synth: Synth, lid: str, target: str, seen: set[str] | None = None) -> bool:
-    seen = seen if seen is not None else set()
-    for dep in as_list(synth.template["Resources"][lid].get("DependsOn", [])):
-        if dep == target or (dep not in seen and not seen.add(dep) and _depends_on(synth, dep, target, seen)):
-            return True
+def _depends_on(synth: Synth, lid: str, target: str) -> bool:
+    """Whether `lid` depends on `target`, directly or through other resources."""
+    seen: set[str] = set()
+    pending = [lid]
+    while pending:
+        for dep in as_list(synth.template["Resources"][pending.pop()].get("DependsOn", [])):
+            if dep == target:
+                return True
+            if dep not in seen:
+                seen.add(dep)
+                pending.append(dep)
     return False
 
 
