@@ -9,8 +9,8 @@ import aws_cdk as cdk
 from constructs import IConstruct
 
 RUNTIME_PINNED = (
-    "python3.13 is pinned on purpose: the AWS-managed Powertools v3 layer and our pip-built "
-    "arm64/cp313 dependency layer target it; moving runtimes is a deliberate, tested change."
+    "python3.13 is pinned on purpose: our pip-built arm64/cp313 dependency layer (Powertools "
+    "included) targets it; moving runtimes is a deliberate, tested change."
 )
 
 

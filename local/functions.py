@@ -65,7 +65,7 @@ def load_functions(template: Template, resolver: Resolver) -> dict[str, Function
             path = layers.get(str(ref))
             if path:
                 layer_paths.append(str(Path(path) / "python"))
-            # Layers given by ARN (e.g. the AWS-managed Powertools layer) are provided by the venv.
+            # Layers given by ARN (none in our templates) are provided by the venv.
         functions[resource.logical_id] = FunctionSpec(
             logical_id=resource.logical_id,
             name=name,
