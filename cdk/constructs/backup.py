@@ -32,11 +32,14 @@ class TableBackups(Construct):
         super().__init__(scope, construct_id)
         config = platform.config
         stack = cdk.Stack.of(self)
+        # The first 8 hex digits of the stack id's UUID: unique per stack instance, and the name
+        # stays within the 50 characters a vault name may have.
         stack_uuid = cdk.Fn.select(2, cdk.Fn.split("/", stack.stack_id))
+        stack_tag = cdk.Fn.select(0, cdk.Fn.split("-", stack_uuid))
         vault = backup.BackupVault(
             self,
             "Vault",
-            backup_vault_name=cdk.Fn.join("-", [f"commerce-{config.stage}", stack_uuid]),
+            backup_vault_name=cdk.Fn.join("-", [f"commerce-{config.stage}", stack_tag]),
             encryption_key=platform.key,
             removal_policy=cdk.RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
         )
