@@ -28,10 +28,13 @@ help:
 	@echo "make preflight [STAGE=dev|prod]   read-only checks of the AWS account before a first deploy"
 
 venv: $(VENV_STAMP)
-$(VENV_STAMP): requirements.txt requirements-dev.txt layers/deps/requirements.txt
+# The project itself goes on the venv's path (tools/venv_paths.py writes a .pth): the repository
+# root, functions/ and the shared layer package, so nothing edits sys.path to import them.
+$(VENV_STAMP): requirements.txt requirements-dev.txt layers/deps/requirements.txt tools/venv_paths.py
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements-dev.txt
+	$(PY) tools/venv_paths.py
 	touch $@
 
 # checkov gets its own virtualenv: it pins a boto3 that cannot share one with ours.

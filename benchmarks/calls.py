@@ -24,13 +24,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
+from benchmarks.local_api import Client
+from local.seed import admin_credentials
+from tools.instrumented_stack import TEMPLATE, InstrumentedStack
 
-from benchmarks.local_api import Client  # noqa: E402
-from local.seed import admin_credentials  # noqa: E402
-from tools.instrumented_stack import TEMPLATE, InstrumentedStack  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 READ_OPS = {"GetItem", "Query", "Scan", "BatchGetItem", "TransactGetItems"}
 

@@ -327,7 +327,6 @@ def targets(template_path: Path, only: str | None) -> list[dict[str, Any]]:
 def measure(template_path: Path = TEMPLATE, runs: int = 5, only: str | None = None) -> dict[str, Any]:
     os.environ.update(BASE_ENV)
     os.environ.pop("AWS_ENDPOINT_URL", None)
-    sys.path.insert(0, str(ROOT))
     from moto import mock_aws
 
     with mock_aws() as mock:

@@ -78,8 +78,6 @@ def measure(sizes: list[int], calls: int) -> dict[str, Any]:
         }
     )
     os.environ.pop("AWS_ENDPOINT_URL", None)
-    for path in ("functions", "layers/commerce/python"):
-        sys.path.insert(0, str(ROOT / path))
     from moto import mock_aws
 
     results: list[dict[str, Any]] = []

@@ -29,11 +29,9 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
+from benchmarks.local_api import TEMPLATE, Client, measure, start_stack
 
-from benchmarks.local_api import TEMPLATE, Client, measure, start_stack  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 RESULTS = ROOT / "benchmarks" / "results.json"
 API_P50_BUDGET_MS = 20.0  # warm GET p50 on the local stack (the local-stack engineer's target)

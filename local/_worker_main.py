@@ -95,10 +95,10 @@ class _InitError(Exception):
 
 def main() -> None:
     handler_string, code_path, *layer_paths = sys.argv[1:]
-    # The script's own folder is not part of a Lambda environment; the code is first, layers last.
-    if sys.path and os.path.abspath(sys.path[0]) == os.path.dirname(os.path.abspath(__file__)):
-        sys.path.pop(0)
-    sys.path.insert(0, code_path)
+    # The import path of a Lambda environment: the function's code first (in place of this script's
+    # own folder, which Python put there), the layers last. The project checkout is not on it: the
+    # runtime sets LAMBDA_TASK_ROOT, which turns the venv's project .pth off (tools/venv_paths.py).
+    sys.path[0] = code_path
     sys.path.extend(layer_paths)
 
     channel = os.fdopen(os.dup(1), "wb")

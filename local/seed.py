@@ -66,9 +66,6 @@ def create_admin(stack: LocalStack, repo_root: Path) -> bool:
         "STACK_NAME": stack.template.stack_name,
         "OUTPUTS_FILE": str((stack.options.state_dir / "outputs.json").resolve()),
         "COMMERCE_OUTPUTS_FILE": str((stack.options.state_dir / "outputs.json").resolve()),
-        "PYTHONPATH": os.pathsep.join(
-            str(repo_root / p) for p in (".", "functions", "layers/commerce/python")
-        ),
     }
     try:
         done = subprocess.run(

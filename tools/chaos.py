@@ -41,12 +41,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
+from benchmarks.local_api import Client
+from tools.instrumented_stack import TEMPLATE, Faults, InstrumentedStack
 
-from benchmarks.local_api import Client  # noqa: E402
-from tools.instrumented_stack import TEMPLATE, Faults, InstrumentedStack  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 TERMINAL = {"CONFIRMED", "REJECTED", "CANCELLED"}
 DECLINED_CARD = "pm_card_chargeDeclined"

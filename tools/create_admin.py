@@ -30,12 +30,6 @@ DEFAULT_PASSWORD = "admin-password-123"  # noqa: S105 - the documented local-onl
 REQUIRED_OUTPUTS = ("IdentityTableName", "UsersTableName", "ContactKeyId")
 
 
-def _import_paths() -> None:
-    for path in (ROOT / "functions", ROOT / "layers" / "commerce" / "python"):
-        if str(path) not in sys.path:
-            sys.path.insert(0, str(path))
-
-
 def stack_outputs(outputs_file: Path, stack: str | None) -> dict[str, Any]:
     outputs: dict[str, dict[str, Any]] = json.loads(outputs_file.read_text())
     if stack is None:
@@ -55,7 +49,6 @@ def stack_outputs(outputs_file: Path, stack: str | None) -> dict[str, Any]:
 
 def create_admin(outputs: dict[str, Any], email: str, password: str, name: str) -> tuple[str, bool]:
     """(user id, True if created / False if an existing account was promoted)."""
-    _import_paths()
     from identity.domain import Identity
     from identity.models import RegisterRequest
     from identity.store import DynamoIdentityStore

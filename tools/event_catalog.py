@@ -13,11 +13,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "layers" / "commerce" / "python"))
+from commerce.events import EVENTS
+from commerce.schemas import detail_schema
 
-from commerce.events import EVENTS  # noqa: E402
-from commerce.schemas import detail_schema  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 DEFAULT_TEMPLATE = ROOT / ".local" / "cdk.out" / "Commerce-dev.template.json"
 

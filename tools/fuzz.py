@@ -19,11 +19,9 @@ import sys
 import uuid
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
+from benchmarks.local_api import TEMPLATE, Client, start_stack
 
-from benchmarks.local_api import TEMPLATE, Client, start_stack  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 SCHEMA = ROOT / "docs" / "openapi.json"
 CHECKS = "not_a_server_error,response_schema_conformance"

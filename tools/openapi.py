@@ -34,10 +34,6 @@ SECURITY_SCHEMES = {
 }
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 
-for _path in (ROOT, FUNCTIONS, ROOT / "layers" / "commerce" / "python"):
-    if str(_path) not in sys.path:
-        sys.path.insert(0, str(_path))
-
 
 def version() -> str:
     with (ROOT / "pyproject.toml").open("rb") as handle:

@@ -1,7 +1,7 @@
 """The shared AWS adapters never import boto3 (its import is ~110 ms of cold start, decision 11).
 
-Each probe runs in a fresh interpreter with only the commerce layer on the path, so nothing a test
-runner or another test loaded can hide an import.
+Each probe runs in a fresh interpreter with only the commerce layer on its path (PYTHONPATH), so
+nothing a test runner or another test loaded can hide an import.
 """
 
 from __future__ import annotations
@@ -28,13 +28,18 @@ PROBES = {
 @pytest.mark.parametrize("code", PROBES.values(), ids=PROBES.keys())
 def test_this_adapter_loads_neither_boto3_nor_powertools_parameters(code: str) -> None:
     probe = (
-        f"import sys; sys.path.insert(0, sys.argv[1]); {code}; "
+        f"import sys; {code}; "
         "print(sorted(m for m in ('boto3', 's3transfer', 'aws_lambda_powertools.utilities.parameters')"
         " if m in sys.modules))"
     )
     done = subprocess.run(
-        [sys.executable, "-I", "-c", probe, str(ROOT / "layers" / "commerce" / "python")],
-        env={k: v for k, v in os.environ.items() if not k.startswith("AWS_")},
+        [sys.executable, "-c", probe],
+        # As in Lambda (LAMBDA_TASK_ROOT keeps the project's .pth out): the layer and nothing else.
+        env={
+            **{k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "PYTHON"))},
+            "LAMBDA_TASK_ROOT": str(ROOT / "layers" / "commerce" / "python"),
+            "PYTHONPATH": str(ROOT / "layers" / "commerce" / "python"),
+        },
         capture_output=True,
         text=True,
         check=True,

@@ -12,7 +12,6 @@ ROOT = Path(__file__).resolve().parents[2]
 
 _PROBE = """
 import json, sys
-sys.path.insert(0, sys.argv[1])
 import commerce.observability as o
 from aws_xray_sdk.core import patcher
 print(json.dumps({
@@ -26,8 +25,9 @@ print(json.dumps({
 
 def _lambda_env() -> dict[str, str]:
     """What Lambda sets for a traced function (tracing on, no daemon needed for import)."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("POWERTOOLS_", "AWS_"))}
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("POWERTOOLS_", "AWS_", "PYTHON"))}
     env.update(
+        PYTHONPATH=str(ROOT / "layers" / "commerce" / "python"),
         AWS_LAMBDA_FUNCTION_NAME="probe",
         LAMBDA_TASK_ROOT=str(ROOT / "functions"),
         AWS_REGION="us-east-1",
@@ -39,7 +39,7 @@ def _lambda_env() -> dict[str, str]:
 
 def test_the_tracer_patches_botocore_only_and_imports_no_other_instrumentable_library() -> None:
     done = subprocess.run(
-        [sys.executable, "-I", "-c", _PROBE, str(ROOT / "layers" / "commerce" / "python")],
+        [sys.executable, "-c", _PROBE],
         env=_lambda_env(),
         capture_output=True,
         text=True,
