@@ -5,12 +5,11 @@ from typing import Any
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from catalog.models import NewProduct, Product, problem_responses
-from catalog.service import create_product as add_product
-from commerce.api import correlation_id, json_response, make_resolver, require_admin
-from commerce.observability import logger, metrics, tracer
+from catalog.wiring import catalog
+from commerce.api import correlation_id, http_handler, json_response, make_resolver, require_admin
+from commerce.observability import metrics, tracer
 from commerce.openapi import BEARER, json_response_doc
 
 app = make_resolver()
@@ -26,13 +25,9 @@ app = make_resolver()
 @tracer.capture_method
 def create_product(body: NewProduct) -> Response[Any]:
     require_admin(app)
-    product = add_product(body.model_dump(), correlation_id=correlation_id(app))
+    product = catalog().create_product(body.model_dump(), correlation_id=correlation_id(app))
     metrics.add_metric(name="ProductsCreated", unit=MetricUnit.Count, value=1)
     return json_response(201, product, headers={"Location": f"/products/{product['productId']}"})
 
 
-@logger.inject_lambda_context(correlation_id_path="requestContext.requestId")
-@tracer.capture_lambda_handler
-@metrics.log_metrics(capture_cold_start_metric=True)
-def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return app.resolve(event, context)
+lambda_handler = http_handler(app)

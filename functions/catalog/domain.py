@@ -1,28 +1,35 @@
-"""Catalog rules: creating a product, applying an admin's changes, and HTTP cache validators.
+"""Catalog rules: what a new product is, what an admin's PATCH changes, and the errors they raise.
 
-Pure functions over plain dicts (the product as the API shows it); no AWS, no event shapes.
+Pure functions over plain dicts (the product as the API shows it); no AWS, no HTTP.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 import uuid
-from datetime import UTC, datetime
 from typing import Any
 
+from commerce.clock import iso_now
+from commerce.errors import Conflict, NotFound
+
 PRODUCT_FIELDS = ("productId", "name", "description", "price", "stock", "createdAt", "updatedAt")
+CHANGEABLE_FIELDS = ("name", "description", "price", "stock")
 
 
-def now_iso() -> str:
-    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+class ProductNotFound(NotFound):
+    def __init__(self) -> None:
+        super().__init__("No such product.")
+
+
+class ConcurrentChange(Conflict):
+    def __init__(self) -> None:
+        super().__init__("The product is being changed concurrently; try again.")
 
 
 def new_product(
     fields: dict[str, Any], *, now: str | None = None, product_id: str | None = None
 ) -> dict[str, Any]:
     """A new product from validated POST /products fields."""
-    created = now or now_iso()
+    created = now or iso_now()
     return {
         "productId": product_id or str(uuid.uuid4()),
         "name": fields["name"],
@@ -34,35 +41,17 @@ def new_product(
     }
 
 
+def changed_fields(changes: dict[str, Any]) -> tuple[str, ...]:
+    """The fields a PATCH sets (a null or absent field changes nothing)."""
+    return tuple(field for field in CHANGEABLE_FIELDS if changes.get(field) is not None)
+
+
 def apply_changes(
     product: dict[str, Any], changes: dict[str, Any], *, now: str | None = None
 ) -> dict[str, Any]:
     """`product` with the supplied (non-null) fields of a PATCH applied and `updatedAt` moved on."""
     updated = dict(product)
-    for field in ("name", "description", "price", "stock"):
-        if changes.get(field) is not None:
-            updated[field] = changes[field]
-    updated["updatedAt"] = now or now_iso()
+    for field in changed_fields(changes):
+        updated[field] = changes[field]
+    updated["updatedAt"] = now or iso_now()
     return updated
-
-
-# ---- conditional GET ------------------------------------------------------------------------
-
-
-def canonical_json(body: Any) -> str:
-    return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-
-
-def entity_tag(body: Any) -> str:
-    """A strong ETag: the SHA-256 of the canonical JSON of the representation."""
-    return '"' + hashlib.sha256(canonical_json(body).encode()).hexdigest()[:32] + '"'
-
-
-def matches_if_none_match(header: str | None, etag: str) -> bool:
-    """RFC 9110 If-None-Match for GET: `*` or any listed tag (weak comparison) matches."""
-    if not header:
-        return False
-    if header.strip() == "*":
-        return True
-    opaque = etag.removeprefix("W/")
-    return any(candidate.strip().removeprefix("W/") == opaque for candidate in header.split(","))

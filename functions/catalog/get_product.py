@@ -5,13 +5,12 @@ from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Path
-from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from catalog.caching import cacheable_response
 from catalog.models import Product, problem_responses
-from catalog.service import get_product as find_product
-from commerce.api import make_resolver
-from commerce.observability import logger, metrics, tracer
+from catalog.wiring import catalog
+from commerce.api import http_handler, make_resolver
+from commerce.observability import tracer
 from commerce.openapi import json_response_doc
 
 app = make_resolver()
@@ -29,11 +28,7 @@ app = make_resolver()
 )
 @tracer.capture_method
 def get_product(productId: Annotated[str, Path(min_length=1, max_length=128)]) -> Response[Any]:
-    return cacheable_response(app, find_product(productId))
+    return cacheable_response(app, catalog().get_product(productId))
 
 
-@logger.inject_lambda_context(correlation_id_path="requestContext.requestId")
-@tracer.capture_lambda_handler
-@metrics.log_metrics(capture_cold_start_metric=True)
-def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return app.resolve(event, context)
+lambda_handler = http_handler(app)

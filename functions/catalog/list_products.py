@@ -5,13 +5,12 @@ from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Query
-from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from catalog.caching import cacheable_response
 from catalog.models import ProductPage, problem_responses
-from catalog.service import list_products as list_products_page
-from commerce.api import make_resolver
-from commerce.observability import logger, metrics, tracer
+from catalog.wiring import catalog
+from commerce.api import http_handler, make_resolver
+from commerce.observability import tracer
 from commerce.openapi import json_response_doc
 
 app = make_resolver()
@@ -34,11 +33,7 @@ def list_products(
         str | None, Query(max_length=2048, description="nextCursor of the previous page")
     ] = None,
 ) -> Response[Any]:
-    return cacheable_response(app, list_products_page(limit, cursor))
+    return cacheable_response(app, catalog().list_products(limit, cursor))
 
 
-@logger.inject_lambda_context(correlation_id_path="requestContext.requestId")
-@tracer.capture_lambda_handler
-@metrics.log_metrics(capture_cold_start_metric=True)
-def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return app.resolve(event, context)
+lambda_handler = http_handler(app)

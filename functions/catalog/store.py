@@ -9,11 +9,14 @@ gsi1pk `PRODUCT` / gsi1sk `<createdAt>#<productId>`.
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from typing import Any
 
 from pydantic import BaseModel
 
-from commerce.aws import client
+from catalog.ports import VersionConflict
+from commerce.aws import dynamodb
+from commerce.dynamodb import Page, cancellation_reasons, query_page
 from commerce.items import plain_item, to_attribute_values
 from commerce.outbox import outbox_put
 
@@ -21,10 +24,7 @@ PRODUCT_SK = "PRODUCT"
 LIST_PARTITION = "PRODUCT"
 LIST_INDEX = "gsi1"
 KEY_ATTRIBUTES = ("pk", "sk", "gsi1pk", "gsi1sk")
-
-
-class VersionConflict(Exception):
-    """The product changed (or vanished) between our read and our write."""
+LIST_SCOPE = "catalog:products"  # what a list cursor is bound to (docs/decisions.md §8)
 
 
 def product_key(product_id: str) -> dict[str, Any]:
@@ -45,39 +45,34 @@ def _product(item: dict[str, Any]) -> dict[str, Any]:
     return {"product": product, "version": record.get("version", 1)}
 
 
+@dataclass(frozen=True)
 class CatalogStore:
-    def __init__(self, table_name: str | None = None) -> None:
-        self.table_name = table_name or os.environ["TABLE_NAME"]
+    table_name: str
+
+    @classmethod
+    def from_env(cls) -> CatalogStore:
+        return cls(table_name=os.environ["TABLE_NAME"])
 
     def get(self, product_id: str) -> tuple[dict[str, Any], int] | None:
         """(product, version) or None. One GetItem."""
-        item = client("dynamodb").get_item(TableName=self.table_name, Key=product_key(product_id)).get("Item")
+        item = dynamodb().get_item(TableName=self.table_name, Key=product_key(product_id)).get("Item")
         if not item:
             return None
         found = _product(item)
         return found["product"], found["version"]
 
-    def page(
-        self, limit: int, start_key: dict[str, Any] | None
-    ) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
-        """Up to `limit` products oldest first, and the key to continue after (None at the end).
-
-        One Query on gsi1 for `limit + 1` items: the extra one only tells whether more exist,
-        so the last page never comes with a cursor to an empty page."""
-        kwargs: dict[str, Any] = {
-            "TableName": self.table_name,
-            "IndexName": LIST_INDEX,
-            "KeyConditionExpression": "gsi1pk = :p",
-            "ExpressionAttributeValues": {":p": {"S": LIST_PARTITION}},
-            "ScanIndexForward": True,
-            "Limit": limit + 1,
-        }
-        if start_key:
-            kwargs["ExclusiveStartKey"] = start_key
-        items = client("dynamodb").query(**kwargs).get("Items", [])
-        page, more = items[:limit], len(items) > limit
-        last_key = {name: page[-1][name] for name in KEY_ATTRIBUTES} if more and page else None
-        return [_product(item)["product"] for item in page], last_key
+    def page(self, limit: int, cursor: str | None) -> Page:
+        """Up to `limit` products oldest first (one Query on gsi1), and the cursor to the next page."""
+        page = query_page(
+            self.table_name,
+            index=LIST_INDEX,
+            partition=("gsi1pk", LIST_PARTITION),
+            limit=limit,
+            cursor=cursor,
+            scope=LIST_SCOPE,
+            key_attributes=KEY_ATTRIBUTES,
+        )
+        return Page([_product(item)["product"] for item in page.items], page.next_cursor)
 
     def create(self, product: dict[str, Any], event: BaseModel, *, correlation_id: str) -> None:
         """Put the new product and its ProductCreated outbox entry in one transaction."""
@@ -90,7 +85,7 @@ class CatalogStore:
             "gsi1pk": LIST_PARTITION,
             "gsi1sk": f"{product['createdAt']}#{product['productId']}",
         }
-        client("dynamodb").transact_write_items(
+        dynamodb().transact_write_items(
             TransactItems=[
                 {
                     "Put": {
@@ -122,7 +117,7 @@ class CatalogStore:
         values[":expected"] = {"N": str(expected_version)}
         values[":next"] = {"N": str(expected_version + 1)}
         try:
-            client("dynamodb").transact_write_items(
+            dynamodb().transact_write_items(
                 TransactItems=[
                     {
                         "Update": {
@@ -137,6 +132,8 @@ class CatalogStore:
                     outbox_put(self.table_name, "ProductUpdated", event, correlation_id=correlation_id),
                 ]
             )
-        except client("dynamodb").exceptions.TransactionCanceledException as exc:
-            raise VersionConflict() from exc
+        except Exception as error:
+            if cancellation_reasons(error):  # the version moved, or a concurrent write is in flight
+                raise VersionConflict() from error
+            raise
         return expected_version + 1

@@ -5,12 +5,11 @@ from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Path
-from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from catalog.models import Product, ProductChanges, problem_responses
-from catalog.service import update_product as change_product
-from commerce.api import correlation_id, json_response, make_resolver, require_admin
-from commerce.observability import logger, metrics, tracer
+from catalog.wiring import catalog
+from commerce.api import correlation_id, http_handler, json_response, make_resolver, require_admin
+from commerce.observability import tracer
 from commerce.openapi import BEARER, json_response_doc
 
 app = make_resolver()
@@ -33,12 +32,8 @@ def update_product(
 ) -> Response[Any]:
     require_admin(app)
     changes = body.model_dump(exclude_none=True)
-    product = change_product(productId, changes, correlation_id=correlation_id(app))
+    product = catalog().update_product(productId, changes, correlation_id=correlation_id(app))
     return json_response(200, product)
 
 
-@logger.inject_lambda_context(correlation_id_path="requestContext.requestId")
-@tracer.capture_lambda_handler
-@metrics.log_metrics(capture_cold_start_metric=True)
-def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return app.resolve(event, context)
+lambda_handler = http_handler(app)

@@ -1,1 +1,1 @@
-"""System functions: the health check and the outbox relay every service table feeds."""
+"""System: the health check and the outbox relay every service table feeds."""

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import os
-from typing import Any
-
 from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from commerce.api import make_resolver
-from commerce.observability import logger, metrics, tracer
+from commerce.api import http_handler, make_resolver
+from commerce.observability import metrics, tracer
+from system.wiring import health as system_health
 
 app = make_resolver()
 
@@ -18,11 +15,7 @@ app = make_resolver()
 @tracer.capture_method
 def health() -> dict[str, str]:
     metrics.add_metric(name="HealthChecks", unit=MetricUnit.Count, value=1)
-    return {"status": "ok", "version": os.environ.get("APP_VERSION", "unknown")}
+    return system_health().check()
 
 
-@logger.inject_lambda_context(correlation_id_path="requestContext.requestId")
-@tracer.capture_lambda_handler
-@metrics.log_metrics(capture_cold_start_metric=True)
-def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return app.resolve(event, context)
+lambda_handler = http_handler(app)

@@ -10,22 +10,21 @@ from __future__ import annotations
 from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from commerce.bus import put_events
-from commerce.observability import logger, metrics, tracer
-from commerce.outbox import relay
+from commerce.observability import instrumented, logger, metrics
+from commerce.outbox import pending_events
+from system.wiring import outbox_relay
 
 
-@logger.inject_lambda_context
-@tracer.capture_lambda_handler
-@metrics.log_metrics(capture_cold_start_metric=True)
-def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+def relay(event: dict[str, Any], _context: Any) -> dict[str, Any]:
     records = event.get("Records", [])
-    failed = relay(records, put_events)
+    failed = outbox_relay().relay(pending_events(records))
     metrics.add_metric(name="OutboxRelayFailures", unit=MetricUnit.Count, value=len(failed))
     if failed:
         logger.warning(
             "outbox entries will be retried", extra={"failed": len(failed), "records": len(records)}
         )
     return {"batchItemFailures": [{"itemIdentifier": sequence} for sequence in failed]}
+
+
+lambda_handler = instrumented(relay)

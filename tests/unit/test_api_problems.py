@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 from pydantic import BaseModel, ConfigDict, Field
 
-from commerce.api import current_identity, make_resolver, require_admin
-from commerce.problems import Conflict, TooManyRequests
+from commerce.api import current_caller, make_resolver, require_admin
+from commerce.errors import Conflict, RateLimited
 from tests.conftest import load_event
 
 
@@ -38,7 +38,7 @@ def conflict() -> dict[str, str]:
 
 @app.get("/slow-down")
 def slow_down() -> dict[str, str]:
-    raise TooManyRequests("Too many attempts.", retry_after_seconds=42)
+    raise RateLimited("Too many attempts.", retry_after_seconds=42)
 
 
 @app.get("/admin")
@@ -48,8 +48,8 @@ def admin_only() -> dict[str, str]:
 
 @app.get("/me")
 def me() -> dict[str, Any]:
-    identity = current_identity(app)
-    return {"userId": identity.user_id, "roles": sorted(identity.roles)}
+    caller = current_caller(app)
+    return {"userId": caller.user_id, "roles": sorted(caller.roles)}
 
 
 def request(

@@ -1,14 +1,25 @@
-"""The outbox item and the relay's retry contract (publisher faked; no AWS)."""
+"""The outbox item and the relay's retry contract (system.service.OutboxRelay, publisher faked; no AWS)."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from commerce.events import UserDeleted
 from commerce.items import to_attribute_values
-from commerce.outbox import PendingEvent, outbox_item, outbox_put, relay
+from commerce.outbox import PendingEvent, outbox_item, outbox_put, pending_events
+from system.service import OutboxRelay
+
+
+class FakePublisher:
+    def __init__(self, publish: Callable[[Sequence[PendingEvent]], list[int]]) -> None:
+        self.publish = publish
+
+
+def relay(records: list[dict[str, Any]], publish: Callable[[Sequence[PendingEvent]], list[int]]) -> list[str]:
+    """The relay use case over a fake publisher, fed the way the handler feeds it."""
+    return OutboxRelay(publisher=FakePublisher(publish)).relay(pending_events(records))
 
 
 def stream_record(item: dict[str, Any], sequence: str, event_name: str = "INSERT") -> dict[str, Any]:

@@ -6,7 +6,6 @@ from collections.abc import Iterator
 
 import pytest
 
-from commerce import cursor
 from tests.integration.catalog.helpers import create_cursor_secret
 from tests.integration.conftest import create_service_table
 
@@ -15,9 +14,7 @@ CATALOG_TABLE = "catalog-test"
 
 @pytest.fixture
 def catalog_table(aws: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    cursor.reset_cache()
     table = create_service_table(CATALOG_TABLE, (("gsi1", "gsi1pk", "gsi1sk"),))
     monkeypatch.setenv("TABLE_NAME", table)
     monkeypatch.setenv("CURSOR_SECRET_ARN", create_cursor_secret("catalog-cursor"))
     yield table
-    cursor.reset_cache()

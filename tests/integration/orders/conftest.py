@@ -8,7 +8,6 @@ from dataclasses import dataclass
 
 import pytest
 
-from commerce import cursor
 from tests.integration.catalog.helpers import create_cursor_secret
 from tests.integration.conftest import create_service_table
 
@@ -30,7 +29,6 @@ def orders_env(aws: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[OrdersEnv
 
     from commerce.events import ProductCreated
 
-    cursor.reset_cache()
     table = create_service_table(ORDERS_TABLE, (("gsi1", "gsi1pk", "gsi1sk"),))
     catalog_table = create_service_table(CATALOG_TABLE, (("gsi1", "gsi1pk", "gsi1sk"),))
     monkeypatch.setenv("TABLE_NAME", table)
@@ -46,4 +44,3 @@ def orders_env(aws: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[OrdersEnv
         catalog.create(product, event, correlation_id="seed")
         products[name] = product["productId"]
     yield OrdersEnv(table=table, catalog_table=catalog_table, products=products)
-    cursor.reset_cache()

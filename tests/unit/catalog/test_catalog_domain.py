@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from catalog.domain import apply_changes, entity_tag, matches_if_none_match, new_product
+from catalog.caching import entity_tag, matches_if_none_match
+from catalog.domain import apply_changes, new_product
 
 FIELDS = {"name": "Cup", "description": "", "price": {"amount": 100, "currency": "EUR"}, "stock": 3}
 

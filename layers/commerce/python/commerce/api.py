@@ -1,16 +1,30 @@
-"""The HTTP plumbing every API function shares.
+"""The shared resolver: the HTTP edge every API function is built on.
 
-`make_resolver()` returns a Powertools REST resolver with pydantic validation and a single error
-language (RFC 9457 problem+json): validation → 422 with `errors:[{loc,msg}]`, malformed JSON → 400,
-body over 64 KiB → 413, non-JSON body → 415, anything unexpected → 500 without internals.
-`current_identity()` reads the caller from the Lambda authorizer's context — the only source of
+    app = make_resolver()                 # Powertools' REST resolver, pydantic validation on
+
+    @app.get("/products/<productId>", ...)
+    def get_product(productId: ...) -> Response[str]:
+        return json_response(200, catalog().get_product(productId))
+
+    lambda_handler = http_handler(app)    # Logger, Tracer, Metrics and the correlation id, once
+
+Errors are RFC 9457 problem+json, decided here and nowhere else: a domain error
+(`commerce.errors`) becomes the problem of its kind (`PROBLEM_STATUS`, the one table); request
+validation → 422 with `errors:[{loc,msg}]`, malformed JSON → 400, a body over 64 KiB → 413, a body
+that is not JSON → 415, an unknown route → 404, anything unexpected → 500 without internals.
+
+The correlation id of a request is the caller's `X-Correlation-Id` when it is a sane one, else API
+Gateway's request id: it goes on every log line, the trace, the events the request records (use
+cases get it from `correlation_id(app)`), and back to the caller in the `X-Correlation-Id` header.
+
+`current_caller()` reads the caller from the Lambda authorizer's context — the only source of
 identity a handler may trust.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,22 +33,48 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import (
     RequestUnsupportedContentType,
     RequestValidationError,
 )
+from aws_lambda_powertools.logging import correlation_paths
 
-from commerce.observability import logger
-from commerce.problems import (
-    PROBLEM_CONTENT_TYPE,
-    BadRequest,
-    Forbidden,
-    PayloadTooLarge,
-    Problem,
-    Unauthorized,
-    Unprocessable,
-    UnsupportedMediaType,
-    problem_body,
+from commerce.errors import (
+    Conflict,
+    DomainError,
+    MalformedRequest,
+    NotAuthenticated,
+    NotFound,
+    NotPermitted,
+    RateLimited,
+    Rejected,
 )
+from commerce.observability import instrumented, logger, tracer
+from commerce.problems import PROBLEM_CONTENT_TYPE, Problem
 
 MAX_BODY_BYTES = 64 * 1024
 JSON_CONTENT_TYPE = "application/json"
+CORRELATION_HEADER = "X-Correlation-Id"
+MAX_CORRELATION_ID_CHARS = 128
+
+#: The one place a domain error becomes HTTP: its kind → the status of its problem.
+PROBLEM_STATUS: dict[type[DomainError], int] = {
+    MalformedRequest: 400,
+    NotAuthenticated: 401,
+    NotPermitted: 403,
+    NotFound: 404,
+    Conflict: 409,
+    Rejected: 422,
+    RateLimited: 429,
+}
+
+
+def problem_for(error: DomainError) -> Problem:
+    """The problem a domain error is shown as (its nearest kind in `PROBLEM_STATUS`)."""
+    status = next((PROBLEM_STATUS[kind] for kind in type(error).__mro__ if kind in PROBLEM_STATUS), 500)
+    headers: dict[str, str] = {}
+    if isinstance(error, NotAuthenticated):
+        headers["WWW-Authenticate"] = "Bearer"
+    if isinstance(error, RateLimited):
+        headers["Retry-After"] = str(error.retry_after_seconds)
+    errors = error.errors or None if isinstance(error, Rejected) else None
+    return Problem(status, error.detail, errors=errors, headers=headers)
 
 
 def problem_response(problem: Problem) -> Response[str]:
@@ -75,13 +115,13 @@ def body_problem(event: Mapping[str, Any]) -> Problem | None:
     if event.get("isBase64Encoded"):
         size = size * 3 // 4
     if size > MAX_BODY_BYTES:
-        return PayloadTooLarge(f"The request body exceeds {MAX_BODY_BYTES} bytes.")
+        return Problem(413, f"The request body exceeds {MAX_BODY_BYTES} bytes.")
     headers = {str(k).lower(): v for k, v in (event.get("headers") or {}).items()}
     media_type = str(headers.get("content-type") or "").split(";", 1)[0].strip().lower()
     if media_type and media_type != JSON_CONTENT_TYPE and not media_type.endswith("+json"):
-        return UnsupportedMediaType("The request body must be application/json.")
+        return Problem(415, "The request body must be application/json.")
     if event.get("isBase64Encoded"):
-        return UnsupportedMediaType("The request body must be UTF-8 JSON text.")
+        return Problem(415, "The request body must be UTF-8 JSON text.")
     return None
 
 
@@ -108,42 +148,72 @@ def make_resolver(*, enable_validation: bool = True) -> CommerceResolver:
     def _on_validation_error(exc: RequestValidationError) -> Response[str]:
         malformed, errors = _validation_errors(exc)
         if malformed:
-            return problem_response(BadRequest("The request body is not valid JSON."))
+            return problem_response(Problem(400, "The request body is not valid JSON."))
         return problem_response(
-            Unprocessable("The request does not match the expected schema.", errors=errors)
+            Problem(422, "The request does not match the expected schema.", errors=errors)
         )
 
     @app.exception_handler(RequestUnsupportedContentType)
     def _on_unsupported_content_type(_exc: RequestUnsupportedContentType) -> Response[str]:
-        return problem_response(UnsupportedMediaType("The request body must be application/json."))
+        return problem_response(Problem(415, "The request body must be application/json."))
 
-    @app.exception_handler(Problem)
-    def _on_problem(exc: Problem) -> Response[str]:
-        return problem_response(exc)
+    @app.exception_handler(DomainError)
+    def _on_domain_error(exc: DomainError) -> Response[str]:
+        return problem_response(problem_for(exc))
 
     @app.not_found
     def _on_not_found(_exc: Exception) -> Response[str]:
-        return Response(
-            status_code=404,
-            content_type=PROBLEM_CONTENT_TYPE,
-            body=json.dumps(problem_body(404, "No such resource.")),
-        )
+        return problem_response(Problem(404, "No such resource."))
 
     @app.exception_handler(Exception)
     def _on_unexpected(exc: Exception) -> Response[str]:
         # Logged with its stack for operators; the caller sees nothing internal.
         logger.exception("unhandled error", extra={"error_type": type(exc).__name__})
-        return Response(
-            status_code=500,
-            content_type=PROBLEM_CONTENT_TYPE,
-            body=json.dumps(problem_body(500, "An unexpected error occurred. It has been logged.")),
-        )
+        return problem_response(Problem(500, "An unexpected error occurred. It has been logged."))
 
     return app
 
 
+def request_correlation_id(event: Mapping[str, Any]) -> str:
+    """The caller's `X-Correlation-Id` (any case) when it is 1-128 printable characters, else the
+    API Gateway request id."""
+    headers = event.get("headers") or {}
+    supplied = next((v for k, v in headers.items() if str(k).lower() == "x-correlation-id"), None)
+    if isinstance(supplied, str) and 0 < len(supplied) <= MAX_CORRELATION_ID_CHARS and supplied.isprintable():
+        return supplied
+    return str((event.get("requestContext") or {}).get("requestId") or "")
+
+
+def correlation_id(app: APIGatewayRestResolver) -> str:
+    """The current request's correlation id (see `request_correlation_id`)."""
+    return request_correlation_id(app.current_event.raw_event)
+
+
+Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
+
+
+def http_handler(app: APIGatewayRestResolver) -> Handler:
+    """The `lambda_handler` of an API function: `app.resolve` inside the shared instrumentation,
+    with the request's correlation id in the logs, the trace and the response's headers."""
+
+    def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+        correlation = request_correlation_id(event)
+        if correlation:
+            logger.set_correlation_id(correlation)
+            tracer.put_annotation(key="correlation_id", value=correlation)
+        response = app.resolve(event, context)
+        if correlation:
+            if "multiValueHeaders" in response or "headers" not in response:
+                response.setdefault("multiValueHeaders", {})[CORRELATION_HEADER] = [correlation]
+            else:
+                response["headers"][CORRELATION_HEADER] = correlation
+        return response
+
+    return instrumented(lambda_handler, correlation_id_path=correlation_paths.API_GATEWAY_REST)
+
+
 @dataclass(frozen=True)
-class Identity:
+class Caller:
     """The authenticated caller, as asserted by the Lambda authorizer."""
 
     user_id: str
@@ -154,27 +224,18 @@ class Identity:
         return "admin" in self.roles
 
 
-def current_identity(app: APIGatewayRestResolver) -> Identity:
+def current_caller(app: APIGatewayRestResolver) -> Caller:
     """The caller from `requestContext.authorizer` ({userId, roles}); 401 when absent."""
     context = app.current_event.raw_event.get("requestContext", {}).get("authorizer") or {}
     user_id = context.get("userId")
     if not user_id:
-        raise Unauthorized()
+        raise NotAuthenticated("Missing, invalid or expired credentials.")
     roles = frozenset(role for role in str(context.get("roles", "")).split(",") if role)
-    return Identity(user_id=str(user_id), roles=roles)
+    return Caller(user_id=str(user_id), roles=roles)
 
 
-def require_admin(app: APIGatewayRestResolver) -> Identity:
-    identity = current_identity(app)
-    if not identity.is_admin:
-        raise Forbidden("This operation requires the admin role.")
-    return identity
-
-
-def correlation_id(app: APIGatewayRestResolver) -> str:
-    """The request's correlation id: the API Gateway request id (or a caller-supplied one)."""
-    event = app.current_event
-    supplied = event.headers.get("x-correlation-id") or event.headers.get("X-Correlation-Id")
-    if supplied and len(supplied) <= 128 and supplied.isprintable():
-        return supplied
-    return str(event.request_context.request_id or "")
+def require_admin(app: APIGatewayRestResolver) -> Caller:
+    caller = current_caller(app)
+    if not caller.is_admin:
+        raise NotPermitted("This operation requires the admin role.")
+    return caller

@@ -8,12 +8,24 @@ Powertools utility built on boto3 (Idempotency) still load it; the others never 
 Timeouts and bounded retries are set explicitly: a Lambda should fail fast rather than burn its
 whole timeout on one slow call. `AWS_ENDPOINT_URL` (read by botocore itself) points every client at
 the local stand-in when the local stack runs the function.
+
+Adapters call the typed accessors (`dynamodb()`, `sqs()`, ...): their types come from the
+`mypy-boto3-*` stubs, imported only under TYPE_CHECKING, so type checking costs nothing at cold start.
 """
 
 from __future__ import annotations
 
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_events import EventBridgeClient
+    from mypy_boto3_kms import KMSClient
+    from mypy_boto3_secretsmanager import SecretsManagerClient
+    from mypy_boto3_sesv2 import SESV2Client
+    from mypy_boto3_sqs import SQSClient
+    from mypy_boto3_ssm import SSMClient
 
 _CLIENT_CONFIG: dict[str, Any] = {
     "connect_timeout": 2,
@@ -37,6 +49,34 @@ def _session() -> Any:
     from botocore.session import get_session
 
     return get_session()
+
+
+def dynamodb() -> DynamoDBClient:
+    return client("dynamodb")
+
+
+def events() -> EventBridgeClient:
+    return client("events")
+
+
+def kms() -> KMSClient:
+    return client("kms")
+
+
+def secretsmanager() -> SecretsManagerClient:
+    return client("secretsmanager")
+
+
+def sesv2() -> SESV2Client:
+    return client("sesv2")
+
+
+def sqs() -> SQSClient:
+    return client("sqs")
+
+
+def ssm() -> SSMClient:
+    return client("ssm")
 
 
 def clear() -> None:

@@ -1,8 +1,12 @@
 """The shape every event consumer shares: SQS batch → EventBridge event → typed data → handler.
 
-`consume(event, context, handle, accepts=...)` runs Powertools batch processing with partial batch
-failures. Each SQS body is the EventBridge event; its `data` is validated with the event's model
-from `commerce.events`. The correlation id of the triggering event is put on every log line.
+    lambda_handler = consumer(handle, accepts={"OrderPlaced": OrderPlaced})
+
+`consumer()` builds the function's entry point: the shared instrumentation
+(`commerce.observability.instrumented`) around `consume`, which runs Powertools batch processing
+with partial batch failures. Each SQS body is the EventBridge event; its `data` is validated with
+the event's model from `commerce.events`. The correlation id of the triggering event goes on every
+log line, the trace and every event the handler records (`delivery.correlation_id`).
 
 A message that can never succeed — its body does not fit the schema, or the handler raises
 `InvalidEvent` (e.g. a replenishment for a product that does not exist) — is sent straight to the
@@ -32,7 +36,7 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from pydantic import BaseModel, ValidationError
 
 from commerce.events import EVENTS, EventMetadata, InboundEvent
-from commerce.observability import logger
+from commerce.observability import instrumented, logger, tracer
 
 DLQ_URL_ENV = "DLQ_URL"
 QUEUE_URL_ENV = "QUEUE_URL"
@@ -59,13 +63,13 @@ def hand_back(record: SQSRecord, delay_seconds: int) -> None:
     queue's visibility timeout applies)."""
     from botocore.exceptions import BotoCoreError, ClientError
 
-    from commerce.aws import client
+    from commerce.aws import sqs
 
     queue_url = os.environ.get(QUEUE_URL_ENV)
     if not queue_url:
         return
     try:
-        client("sqs").change_message_visibility(
+        sqs().change_message_visibility(
             QueueUrl=queue_url, ReceiptHandle=record.receipt_handle, VisibilityTimeout=delay_seconds
         )
     except (ClientError, BotoCoreError) as exc:  # it still comes back, after the visibility timeout
@@ -134,13 +138,13 @@ def _problems(exc: ValidationError) -> str:
 
 def dead_letter(record: SQSRecord, reason: str) -> None:
     """Send an unprocessable message to this consumer's DLQ, keeping its body and saying why."""
-    from commerce.aws import client
+    from commerce.aws import sqs
 
     queue_url = os.environ.get(DLQ_URL_ENV)
     if not queue_url:
         # Without a DLQ to hand, fail the message: SQS redrive moves it to the DLQ eventually.
         raise RuntimeError(f"unprocessable message and no {DLQ_URL_ENV}: {reason}")
-    client("sqs").send_message(
+    sqs().send_message(
         QueueUrl=queue_url,
         MessageBody=record.body,
         MessageAttributes={
@@ -175,6 +179,7 @@ def consume(
         try:
             delivery = parse(record.body, accepts)
             logger.set_correlation_id(delivery.correlation_id)
+            tracer.put_annotation(key="correlation_id", value=delivery.correlation_id)
             logger.append_keys(event_id=delivery.event_id, detail_type=delivery.name)
             handle(delivery)
         except InvalidEvent as exc:
@@ -211,3 +216,14 @@ def _remaining_ms(context: Any) -> int | None:
         return int(remaining())
     except (TypeError, ValueError):
         return None
+
+
+def consumer(
+    handle: Callable[[Delivery], None], *, accepts: Mapping[str, type[BaseModel]]
+) -> Callable[[dict[str, Any], Any], dict[str, Any]]:
+    """The `lambda_handler` of a queue consumer that takes the events in `accepts`."""
+
+    def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+        return consume(event, context, handle, accepts=accepts)
+
+    return instrumented(lambda_handler)

@@ -3,10 +3,11 @@
 A cursor is `base64url(JSON of the DynamoDB key) "." base64url(HMAC-SHA256)`. The MAC covers the
 key *and* the query the cursor belongs to (its `scope`, e.g. `orders:list:<userId>`), so a cursor
 cannot be edited, forged, or replayed against another user's list. Anything that does not verify
-is a 400 problem — never a 5xx and never a different page.
+is `InvalidCursor` (a `MalformedRequest`: 400) — never a 5xx and never a different page. Adapters
+page with `commerce.dynamodb.query_page`, which uses this module.
 
-The HMAC key is a Secrets Manager secret (env `CURSOR_SECRET_ARN`, the ARN only), read through
-Powertools Parameters and cached for the life of the process (`SECRET_MAX_AGE_SECONDS`).
+The HMAC key is a Secrets Manager secret (env `CURSOR_SECRET_ARN`, the ARN only), read with
+`commerce.parameters` and cached for an hour (`SECRET_MAX_AGE_SECONDS`).
 """
 
 from __future__ import annotations
@@ -19,14 +20,14 @@ import json
 import os
 from typing import Any
 
-from commerce.problems import BadRequest
+from commerce.errors import MalformedRequest
 
 CURSOR_VERSION = "1"
 SECRET_MAX_AGE_SECONDS = 3600
 MAX_CURSOR_CHARS = 2048
 
 
-class InvalidCursor(BadRequest):
+class InvalidCursor(MalformedRequest):
     def __init__(self) -> None:
         super().__init__("The cursor is invalid. Start again without one.")
 
@@ -91,9 +92,3 @@ def cursor_secret() -> bytes:
         return value
     return str(value).encode()
 
-
-def reset_cache() -> None:
-    """Forget the cached secret (tests that swap the AWS backend use this)."""
-    from commerce.parameters import clear
-
-    clear()

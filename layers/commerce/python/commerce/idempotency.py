@@ -7,7 +7,9 @@ name) sends every charge, or every email, to the same partition — a hot key un
 (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/bp-partition-key-design.html).
 A second call with the same key returns the first call's stored result without running the action
 again; a call while the first is still in progress raises `IdempotencyAlreadyInProgressError` (the
-message is retried later); an action that raises leaves no record, so a retry runs it again.
+message is retried later); an action that raises leaves no record, so a retry runs it again. The
+Lambda context of the invocation (`commerce.observability.lambda_context`) tells Powertools how
+long "in progress" lasts.
 """
 
 from __future__ import annotations
@@ -16,7 +18,8 @@ from collections.abc import Callable
 from functools import cache
 from typing import Any
 
-from commerce.aws import client
+from commerce.aws import dynamodb
+from commerce.observability import lambda_context
 
 DEFAULT_EXPIRY_SECONDS = 7 * 24 * 3600
 RECORD_SK = "IDEMPOTENCY"
@@ -46,7 +49,7 @@ def _persistence_layer(table_name: str) -> Any:
         key_attr="pk",
         sort_key_attr="sk",
         expiry_attr="expiresAt",
-        boto3_client=client("dynamodb"),
+        boto3_client=dynamodb(),
     )
 
 
@@ -57,7 +60,6 @@ def run_once(
     *,
     table_name: str,
     expires_after_seconds: int = DEFAULT_EXPIRY_SECONDS,
-    lambda_context: Any = None,
 ) -> dict[str, Any]:
     """`action()` once per (`name`, `key`); its JSON-serializable result is stored and replayed."""
     from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig, idempotent_function
@@ -68,8 +70,9 @@ def run_once(
         raise_on_no_idempotency_key=True,
         expires_after_seconds=expires_after_seconds,
     )
-    if lambda_context is not None:
-        config.register_lambda_context(lambda_context)
+    context = lambda_context()
+    if context is not None:
+        config.register_lambda_context(context)
 
     @idempotent_function(
         data_keyword_argument="request", persistence_store=persistence, config=config, key_prefix=name

@@ -1,4 +1,5 @@
-"""Powertools Logger, Tracer and Metrics, one of each per process.
+"""Powertools Logger, Tracer and Metrics, one of each per process, and the one wrapper every Lambda
+entry point wears (`instrumented`).
 
 Service name and metrics namespace come from POWERTOOLS_SERVICE_NAME / POWERTOOLS_METRICS_NAMESPACE,
 which the CDK function construct sets on every function.
@@ -11,6 +12,10 @@ over HTTP patches it where it does (payments patches `requests` for Stripe).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from contextvars import ContextVar
+from typing import Any, TypeVar
+
 from aws_lambda_powertools import Logger, Metrics, Tracer
 
 TRACED_MODULES = ("botocore",)
@@ -18,3 +23,33 @@ TRACED_MODULES = ("botocore",)
 logger = Logger(log_uncaught_exceptions=True)
 tracer = Tracer(patch_modules=TRACED_MODULES)
 metrics = Metrics()
+
+_lambda_context: ContextVar[Any] = ContextVar("lambda_context", default=None)
+
+H = TypeVar("H", bound=Callable[..., Any])
+
+
+def instrumented(handler: H, *, correlation_id_path: str | None = None) -> H:
+    """`handler` as a Lambda entry point: Logger context (and the correlation id at
+    `correlation_id_path`, if given), a traced handler segment, metrics flushed with a cold-start
+    metric, and the Lambda context available to adapters through `lambda_context()`.
+
+    HTTP functions get it from `commerce.api.http_handler`, consumers from `commerce.consumer.consumer`."""
+
+    def with_context(event: Any, context: Any) -> Any:
+        token = _lambda_context.set(context)
+        try:
+            return handler(event, context)
+        finally:
+            _lambda_context.reset(token)
+
+    with_context.__name__ = with_context.__qualname__ = getattr(handler, "__name__", "lambda_handler")
+    wrapped = metrics.log_metrics(with_context, capture_cold_start_metric=True)
+    wrapped = tracer.capture_lambda_handler(wrapped)
+    wrapped = logger.inject_lambda_context(wrapped, correlation_id_path=correlation_id_path)
+    return wrapped  # type: ignore[no-any-return]
+
+
+def lambda_context() -> Any:
+    """The Lambda context of the invocation in progress (None outside one)."""
+    return _lambda_context.get()

@@ -1,15 +1,16 @@
 """The transactional outbox: record an event in the same DynamoDB transaction as the state change.
 
 Writers add `outbox_put(...)` to their `TransactWriteItems`; the table's stream delivers the new
-item to the outbox relay (`system.outbox_relay`), which publishes it to EventBridge. Nothing is
-ever written twice by a request, so a state change cannot happen without its event or vice versa.
+item to the outbox relay (`system.outbox_relay`), which reads it back with `pending_events` and
+publishes it to EventBridge. Nothing is ever written twice by a request, so a state change cannot
+happen without its event or vice versa.
 """
 
 from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -23,7 +24,6 @@ if TYPE_CHECKING:
 OUTBOX_PREFIX = "OUTBOX#"
 OUTBOX_SK = "OUTBOX"
 OUTBOX_RETENTION_SECONDS = 7 * 24 * 3600
-MAX_ENTRIES_PER_PUT = 10  # EventBridge PutEvents limit
 
 
 def outbox_item(
@@ -67,7 +67,7 @@ def outbox_put(
     }
 
 
-# ---- relay ----------------------------------------------------------------------------------
+# ---- reading entries back (the relay) --------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -78,10 +78,6 @@ class PendingEvent:
     source: str
     detail_type: str
     detail: str
-
-
-#: Publishes up to 10 entries; returns the indexes of the entries that were NOT accepted.
-Publisher = Callable[[Sequence[PendingEvent]], list[int]]
 
 
 def pending_events(records: Iterable[dict[str, Any]]) -> list[PendingEvent]:
@@ -103,24 +99,3 @@ def pending_events(records: Iterable[dict[str, Any]]) -> list[PendingEvent]:
             )
         )
     return pending
-
-
-def relay(records: Iterable[dict[str, Any]], publish: Publisher) -> list[str]:
-    """Publish every outbox entry in the batch; return the sequence numbers that must be retried.
-
-    A chunk whose publish call raises counts as wholly failed: the records are reported, never
-    dropped, and consumers deduplicate the ones that did get through on their `eventId`.
-    """
-    events = pending_events(records)
-    failed: list[str] = []
-    for start in range(0, len(events), MAX_ENTRIES_PER_PUT):
-        chunk = events[start : start + MAX_ENTRIES_PER_PUT]
-        try:
-            rejected = publish(chunk)
-        except Exception:  # noqa: BLE001 - any failure means "retry these records"
-            from commerce.observability import logger
-
-            logger.exception("publishing an outbox chunk failed", extra={"entries": len(chunk)})
-            rejected = list(range(len(chunk)))
-        failed.extend(chunk[index].sequence_number for index in rejected)
-    return failed

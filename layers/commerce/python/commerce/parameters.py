@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from commerce.aws import client
+from commerce.aws import secretsmanager, ssm
 
 # (source, name, as_json) -> (monotonic expiry, value)
 _cache: dict[tuple[str, str, bool], tuple[float, Any]] = {}
@@ -28,7 +28,7 @@ def ssm_parameter(name: str, *, max_age: float, as_json: bool = False, force: bo
         max_age,
         force,
         as_json,
-        lambda: client("ssm").get_parameter(Name=name)["Parameter"]["Value"],
+        lambda: ssm().get_parameter(Name=name)["Parameter"]["Value"],
     )
 
 
@@ -36,7 +36,7 @@ def secret(secret_id: str, *, max_age: float, as_json: bool = False, force: bool
     """The secret's string (or bytes, for a binary secret), re-read at most every `max_age` seconds."""
 
     def fetch() -> Any:
-        response = client("secretsmanager").get_secret_value(SecretId=secret_id)
+        response = secretsmanager().get_secret_value(SecretId=secret_id)
         if "SecretString" in response:
             return response["SecretString"]
         return bytes(response["SecretBinary"])

@@ -1,0 +1,12 @@
+"""The system functions' use cases, built from the function's environment (see commerce.wiring)."""
+
+from __future__ import annotations
+
+import os
+
+from commerce.wiring import Provider
+from system.bus import EventBridgePublisher
+from system.service import Health, OutboxRelay
+
+health = Provider(lambda: Health(version=os.environ.get("APP_VERSION", "unknown")))
+outbox_relay = Provider(lambda: OutboxRelay(publisher=EventBridgePublisher.from_env()))

@@ -1,0 +1,93 @@
+"""What every DynamoDB adapter shares: reading why a write was refused, and paging a query.
+
+No business rules here. `cancellation_reasons` reads the per-item codes of a cancelled
+`TransactWriteItems` (in request order, `"None"` for the items that were fine), so an adapter can
+tell "the order changed" from "this event was recorded already". `query_page` is the one way a list
+is read: a Query (never a Scan) for `limit + 1` items, so the last page carries no cursor to an
+empty page, continued with an opaque, tamper-evident cursor bound to its query (`commerce.cursor`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from commerce.aws import dynamodb
+from commerce.cursor import decode_cursor, encode_cursor
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb.type_defs import QueryInputTypeDef
+
+CONDITIONAL_CHECK_FAILED = "ConditionalCheckFailed"
+TRANSACTION_CONFLICT = "TransactionConflict"
+
+
+def error_code(error: Exception) -> str:
+    """The AWS error code of a botocore `ClientError` ("" for anything else)."""
+    response = getattr(error, "response", None) or {}
+    return str(response.get("Error", {}).get("Code", ""))
+
+
+def cancellation_reasons(error: Exception) -> list[str]:
+    """The code of each item of a cancelled transaction, in request order (empty if not one)."""
+    response = getattr(error, "response", None) or {}
+    return [str(reason.get("Code") or "None") for reason in response.get("CancellationReasons") or []]
+
+
+def condition_failed(error: Exception, index: int | None = None) -> bool:
+    """A failed condition: a `ConditionalCheckFailedException`, or a cancelled transaction whose item
+    `index` (any item, if None) failed its condition."""
+    if error_code(error) == "ConditionalCheckFailedException":
+        return True
+    reasons = cancellation_reasons(error)
+    if index is None:
+        return CONDITIONAL_CHECK_FAILED in reasons
+    return len(reasons) > index and reasons[index] == CONDITIONAL_CHECK_FAILED
+
+
+def transaction_conflict(error: Exception) -> bool:
+    """Cancelled only because a concurrent transaction touched the same item: worth retrying."""
+    reasons = cancellation_reasons(error)
+    return TRANSACTION_CONFLICT in reasons and CONDITIONAL_CHECK_FAILED not in reasons
+
+
+@dataclass(frozen=True)
+class Page:
+    items: list[dict[str, Any]]  # low-level items, in query order
+    next_cursor: str | None  # None on the last page
+
+
+def query_page(
+    table: str,
+    *,
+    index: str,
+    partition: tuple[str, str],
+    limit: int,
+    cursor: str | None,
+    scope: str,
+    key_attributes: Sequence[str],
+    newest_first: bool = False,
+) -> Page:
+    """One page of the items whose `partition` = (attribute, value) on `index`, in sort-key order.
+
+    `scope` names the query the cursor belongs to (e.g. `orders:list:<userId>`): a cursor issued for
+    another query, or edited, is a `MalformedRequest` (400)."""
+    attribute, value = partition
+    request: QueryInputTypeDef = {
+        "TableName": table,
+        "IndexName": index,
+        "KeyConditionExpression": "#p = :p",
+        "ExpressionAttributeNames": {"#p": attribute},
+        "ExpressionAttributeValues": {":p": {"S": value}},
+        "ScanIndexForward": not newest_first,
+        "Limit": limit + 1,
+    }
+    if cursor is not None:
+        request["ExclusiveStartKey"] = decode_cursor(cursor, scope=scope)
+    items = dynamodb().query(**request).get("Items", [])
+    page, more = list(items[:limit]), len(items) > limit
+    if not (more and page):
+        return Page(page, None)
+    last_key = {name: page[-1][name] for name in key_attributes}
+    return Page(page, encode_cursor(last_key, scope=scope))
