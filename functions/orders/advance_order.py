@@ -4,20 +4,15 @@
     PaymentSucceeded       → CONFIRMED (OrderConfirmed)
     PaymentFailed          → CANCELLED (OrderCancelled; only from PENDING — inventory releases the stock)
 
-Each is one guarded transition (orders.transitions): a duplicate, late or out-of-order event is a
+Each is one guarded transition (`Orders.transition`): a duplicate, late or out-of-order event is a
 logged no-op, never an error and never a regression. A payment for an order cancelled meanwhile
 changes nothing here; the payments service refunds it when it sees the cancellation.
 """
 
 from __future__ import annotations
 
-from typing import Any
-
-from aws_lambda_powertools.utilities.typing import LambdaContext
-
-from commerce.consumer import Delivery, consume
+from commerce.consumer import Delivery, consumer
 from commerce.events import PaymentFailed, PaymentSucceeded, StockReservationFailed
-from commerce.observability import logger, metrics, tracer
 from orders import domain
 from orders.saga import advance
 
@@ -36,17 +31,11 @@ def handle(delivery: Delivery) -> None:
         )
 
 
-@logger.inject_lambda_context
-@tracer.capture_lambda_handler
-@metrics.log_metrics(capture_cold_start_metric=True)
-def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return consume(
-        event,
-        context,
-        handle,
-        accepts={
-            "StockReservationFailed": StockReservationFailed,
-            "PaymentSucceeded": PaymentSucceeded,
-            "PaymentFailed": PaymentFailed,
-        },
-    )
+lambda_handler = consumer(
+    handle,
+    accepts={
+        "StockReservationFailed": StockReservationFailed,
+        "PaymentSucceeded": PaymentSucceeded,
+        "PaymentFailed": PaymentFailed,
+    },
+)

@@ -8,13 +8,12 @@ from typing import Annotated, Any
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Path
 from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from commerce.api import correlation_id, current_identity, json_response, make_resolver
-from commerce.observability import logger, metrics, tracer
+from commerce.api import correlation_id, current_caller, http_handler, json_response, make_resolver
+from commerce.observability import metrics, tracer
 from commerce.openapi import BEARER, json_response_doc
 from orders.models import Order, problem_responses
-from orders.service import cancel_order as cancel
+from orders.wiring import orders
 
 app = make_resolver()
 
@@ -28,16 +27,12 @@ app = make_resolver()
 )
 @tracer.capture_method
 def cancel_order(orderId: Annotated[str, Path(min_length=1, max_length=128)]) -> Response[Any]:
-    identity = current_identity(app)
-    order = cancel(
-        orderId, user_id=identity.user_id, is_admin=identity.is_admin, correlation_id=correlation_id(app)
+    caller = current_caller(app)
+    order = orders().cancel_order(
+        orderId, user_id=caller.user_id, is_admin=caller.is_admin, correlation_id=correlation_id(app)
     )
     metrics.add_metric(name="OrdersCancelled", unit=MetricUnit.Count, value=1)
     return json_response(200, order)
 
 
-@logger.inject_lambda_context(correlation_id_path="requestContext.requestId")
-@tracer.capture_lambda_handler
-@metrics.log_metrics
-def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return app.resolve(event, context)
+lambda_handler = http_handler(app)

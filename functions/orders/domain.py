@@ -1,5 +1,5 @@
 """Order rules: pricing an order from catalog data, the idempotency fingerprint, who may see an
-order, and the order state machine. Pure Python: no AWS, no event shapes.
+order, the order state machine, and the errors they raise. Pure Python: no AWS, no HTTP.
 
 State machine (CONTRACT §1; there are no internal in-between states):
 
@@ -18,11 +18,11 @@ import hashlib
 import json
 import uuid
 from collections.abc import Mapping, Sequence
-from datetime import UTC, datetime
 from enum import Enum
 from typing import Any
 
-from commerce.problems import Conflict, Unprocessable
+from commerce.clock import iso_now
+from commerce.errors import Conflict, MalformedRequest, NotFound, Rejected
 
 PENDING = "PENDING"
 CONFIRMED = "CONFIRMED"
@@ -42,6 +42,36 @@ CANCELLABLE = ALLOWED_FROM[CANCELLED]
 IDEMPOTENCY_TTL_SECONDS = 24 * 3600
 
 
+class OrderNotFound(NotFound):
+    """No such order, or not the caller's: both look the same (CONTRACT §1)."""
+
+    def __init__(self) -> None:
+        super().__init__("No such order.")
+
+
+class NotCancellable(Conflict):
+    def __init__(self, status: str) -> None:
+        super().__init__(f"An order in status {status} can no longer be cancelled.")
+
+
+class MissingIdempotencyKey(MalformedRequest):
+    def __init__(self) -> None:
+        super().__init__("The Idempotency-Key header is required: 1-128 printable characters.")
+
+
+class IdempotencyKeyReused(Rejected):
+    def __init__(self) -> None:
+        super().__init__(
+            "This Idempotency-Key was already used with a different request body.",
+            errors=[{"loc": ["header", "Idempotency-Key"], "msg": "reused with a different body"}],
+        )
+
+
+class IdempotencyKeyInProgress(Conflict):
+    def __init__(self) -> None:
+        super().__init__("Another request with this Idempotency-Key is in progress; try again.")
+
+
 class Outcome(Enum):
     APPLY = "apply"
     ALREADY = "already"
@@ -53,10 +83,6 @@ def decide(current: str, to_status: str, allowed_from: frozenset[str] | None = N
         return Outcome.ALREADY
     allowed = ALLOWED_FROM.get(to_status, frozenset()) if allowed_from is None else allowed_from
     return Outcome.APPLY if current in allowed else Outcome.NOT_ALLOWED
-
-
-def now_iso() -> str:
-    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def fingerprint(canonical_request: Mapping[str, Any]) -> str:
@@ -85,7 +111,7 @@ def price_lines(
             errors.append({"loc": ["body", "items", str(index), "productId"], "msg": "no such product"})
         seen.add(product_id)
     if errors:
-        raise Unprocessable("The order names products that cannot be ordered as given.", errors=errors)
+        raise Rejected("The order names products that cannot be ordered as given.", errors=errors)
 
     items = []
     for line in lines:
@@ -101,7 +127,7 @@ def price_lines(
         )
     currencies = {item["unitPrice"]["currency"] for item in items}
     if len(currencies) != 1:
-        raise Unprocessable(
+        raise Rejected(
             "All products of one order must be priced in the same currency.",
             errors=[{"loc": ["body", "items"], "msg": f"mixed currencies: {', '.join(sorted(currencies))}"}],
         )
@@ -122,7 +148,7 @@ def new_order(
     now: str | None = None,
     order_id: str | None = None,
 ) -> dict[str, Any]:
-    created = now or now_iso()
+    created = now or iso_now()
     order: dict[str, Any] = {
         "orderId": order_id or str(uuid.uuid4()),
         "userId": user_id,
@@ -145,7 +171,7 @@ def visible_to(order: Mapping[str, Any], user_id: str, is_admin: bool) -> bool:
 
 def check_cancellable(order: Mapping[str, Any]) -> None:
     if order["status"] not in CANCELLABLE:
-        raise Conflict(f"An order in status {order['status']} can no longer be cancelled.")
+        raise NotCancellable(order["status"])
 
 
 def cancel_reason(order: Mapping[str, Any], user_id: str) -> str:

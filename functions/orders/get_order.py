@@ -5,13 +5,12 @@ from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Path
-from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from commerce.api import current_identity, json_response, make_resolver
-from commerce.observability import logger, metrics, tracer
+from commerce.api import current_caller, http_handler, json_response, make_resolver
+from commerce.observability import tracer
 from commerce.openapi import BEARER, json_response_doc
 from orders.models import Order, problem_responses
-from orders.service import get_order as find_order
+from orders.wiring import orders
 
 app = make_resolver()
 
@@ -25,12 +24,8 @@ app = make_resolver()
 )
 @tracer.capture_method
 def get_order(orderId: Annotated[str, Path(min_length=1, max_length=128)]) -> Response[Any]:
-    identity = current_identity(app)
-    return json_response(200, find_order(orderId, user_id=identity.user_id, is_admin=identity.is_admin))
+    caller = current_caller(app)
+    return json_response(200, orders().get_order(orderId, user_id=caller.user_id, is_admin=caller.is_admin))
 
 
-@logger.inject_lambda_context(correlation_id_path="requestContext.requestId")
-@tracer.capture_lambda_handler
-@metrics.log_metrics
-def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return app.resolve(event, context)
+lambda_handler = http_handler(app)

@@ -5,13 +5,12 @@ from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Query
-from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from commerce.api import current_identity, json_response, make_resolver
-from commerce.observability import logger, metrics, tracer
+from commerce.api import current_caller, http_handler, json_response, make_resolver
+from commerce.observability import tracer
 from commerce.openapi import BEARER, json_response_doc
 from orders.models import OrderPage, problem_responses
-from orders.service import list_orders as list_page
+from orders.wiring import orders
 
 app = make_resolver()
 
@@ -33,12 +32,7 @@ def list_orders(
         str | None, Query(max_length=2048, description="nextCursor of the previous page")
     ] = None,
 ) -> Response[Any]:
-    identity = current_identity(app)
-    return json_response(200, list_page(identity.user_id, limit, cursor))
+    return json_response(200, orders().list_orders(current_caller(app).user_id, limit, cursor))
 
 
-@logger.inject_lambda_context(correlation_id_path="requestContext.requestId")
-@tracer.capture_lambda_handler
-@metrics.log_metrics
-def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return app.resolve(event, context)
+lambda_handler = http_handler(app)

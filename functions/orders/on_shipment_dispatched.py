@@ -8,16 +8,11 @@ for an order that is already shipped, cancelled or rejected it is a logged no-op
 
 from __future__ import annotations
 
-from typing import Any
-
-from aws_lambda_powertools.utilities.typing import LambdaContext
-
-from commerce.consumer import Delivery, InvalidEvent, consume
+from commerce.consumer import Delivery, InvalidEvent, consumer
 from commerce.events import ShipmentDispatched
-from commerce.observability import logger, metrics, tracer
 from orders import domain
 from orders.saga import advance
-from orders.transitions import TransitionOutcome
+from orders.service import TransitionOutcome
 
 
 class NotYetConfirmed(Exception):
@@ -37,8 +32,4 @@ def handle(delivery: Delivery) -> None:
         raise NotYetConfirmed(shipment.orderId)
 
 
-@logger.inject_lambda_context
-@tracer.capture_lambda_handler
-@metrics.log_metrics(capture_cold_start_metric=True)
-def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return consume(event, context, handle, accepts={"ShipmentDispatched": ShipmentDispatched})
+lambda_handler = consumer(handle, accepts={"ShipmentDispatched": ShipmentDispatched})

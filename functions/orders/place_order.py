@@ -7,13 +7,12 @@ from typing import Annotated, Any
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Header
 from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from commerce.api import correlation_id, current_identity, json_response, make_resolver
+from commerce.api import correlation_id, current_caller, http_handler, json_response, make_resolver
 from commerce.observability import logger, metrics, tracer
 from commerce.openapi import BEARER, json_response_doc
 from orders.models import Order, PlaceOrderRequest, problem_responses
-from orders.service import place_order as place
+from orders.wiring import orders
 
 app = make_resolver()
 
@@ -41,10 +40,11 @@ def place_order(
         ),
     ] = None,
 ) -> Response[Any]:
-    identity = current_identity(app)
-    key = app.current_event.headers.get("idempotency-key")
-    placed = place(
-        user_id=identity.user_id, idempotency_key=key, request=body, correlation_id=correlation_id(app)
+    placed = orders().place_order(
+        user_id=current_caller(app).user_id,
+        idempotency_key=idempotency_key,
+        request=body,
+        correlation_id=correlation_id(app),
     )
     if placed.replayed:
         metrics.add_metric(name="OrderReplays", unit=MetricUnit.Count, value=1)
@@ -57,8 +57,4 @@ def place_order(
     return json_response(202, placed.order, headers=headers)
 
 
-@logger.inject_lambda_context(correlation_id_path="requestContext.requestId")
-@tracer.capture_lambda_handler
-@metrics.log_metrics
-def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return app.resolve(event, context)
+lambda_handler = http_handler(app)

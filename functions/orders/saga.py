@@ -1,4 +1,5 @@
-"""What the order saga's consumers share: apply one guarded transition for one inbound event.
+"""What the order saga's consumers share: one inbound event → one guarded transition
+(`Orders.transition`), logged, with its business metric.
 
 A duplicate, late or out-of-order trigger is a logged no-op (the transition API writes nothing
 when the status is already there or no longer allows the move), never an error and never a
@@ -14,7 +15,8 @@ from aws_lambda_powertools.metrics import MetricUnit
 from commerce.consumer import Delivery
 from commerce.observability import logger, metrics
 from orders import domain
-from orders.transitions import TransitionOutcome, TransitionResult, transition
+from orders.service import TransitionOutcome, TransitionResult
+from orders.wiring import orders
 
 #: Business metrics (EMF, namespace Commerce): one count per order that reaches the status.
 OUTCOME_METRICS = {
@@ -34,7 +36,7 @@ def advance(
     allowed_from: frozenset[str] | None = None,
 ) -> TransitionResult:
     order_id: str = delivery.data.orderId
-    result = transition(
+    result = orders().transition(
         order_id,
         to_status,
         trigger_event_id=delivery.event_id,

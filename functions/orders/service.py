@@ -1,21 +1,63 @@
-"""Orders use cases behind the HTTP routes: place (idempotent), get, list, cancel."""
+"""Orders use cases: place (idempotent), get, list, cancel, and the guarded status transition the
+cancel route and every saga consumer share (docs/decisions.md §7).
+
+    result = orders().transition(
+        order_id, domain.CONFIRMED,
+        trigger_event_id=delivery.event_id,          # PaymentSucceeded's eventId
+        correlation_id=delivery.correlation_id,
+    )
+    if result.outcome is TransitionOutcome.NOT_ALLOWED: ...   # e.g. log and ack (a late event)
+
+A transition reads the order (one strongly consistent GetItem, unless the caller passes `current`),
+asks `domain.decide` whether `to_status` is allowed from its status (`domain.ALLOWED_FROM`, or the
+caller's narrower `allowed_from`), and writes the conditional update (status and version unchanged
+since the read) with the event's outbox entry in ONE transaction, re-reading up to 3 times when the
+order changed in between. It never raises for a duplicate or late trigger: the outbox event id is
+uuid5(order, status, trigger eventId), so a redelivered trigger can neither apply nor publish twice.
+Without a trigger (an HTTP cancel) the event id is random.
+"""
 
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from enum import Enum
 from typing import Any
 
-from commerce.cursor import decode_cursor, encode_cursor
-from commerce.events import Money, OrderLine, OrderPlaced
-from commerce.problems import BadRequest, Conflict, NotFound, Unprocessable
+from pydantic import BaseModel
+
+from commerce.clock import iso_now
+from commerce.events import (
+    Money,
+    OrderCancelled,
+    OrderConfirmed,
+    OrderLine,
+    OrderPlaced,
+    OrderRejected,
+    OrderShipped,
+)
+from commerce.retry import delays
 from orders import domain
 from orders.models import PlaceOrderRequest
-from orders.store import IdempotencyKeyTaken, OrdersStore
-from orders.transitions import TransitionOutcome, transition
+from orders.ports import (
+    EventAlreadyRecorded,
+    IdempotencyKeyTaken,
+    OrderStore,
+    StoredOrder,
+    TransitionConflict,
+)
 
 PLACE_ATTEMPTS = 4
-CONTENDED_BACKOFF_SECONDS = 0.05
+TRANSITION_ATTEMPTS = 3
+EVENT_FOR_STATUS: dict[str, str] = {
+    domain.CONFIRMED: "OrderConfirmed",
+    domain.REJECTED: "OrderRejected",
+    domain.CANCELLED: "OrderCancelled",
+    domain.SHIPPED: "OrderShipped",
+}
+EVENT_ID_NAMESPACE = uuid.UUID("6f1d3c52-8a0e-4f57-9d1b-2c4e6a8b0d13")
 
 
 @dataclass(frozen=True)
@@ -24,126 +66,220 @@ class Placed:
     replayed: bool  # True: the key was used before with this body; this is that order again
 
 
-def _reused_key() -> Unprocessable:
-    return Unprocessable(
-        "This Idempotency-Key was already used with a different request body.",
-        errors=[{"loc": ["header", "Idempotency-Key"], "msg": "reused with a different body"}],
-    )
+class TransitionOutcome(Enum):
+    APPLIED = "applied"  # the status changed now and the event is in the outbox
+    ALREADY = "already"  # the order already had that status (duplicate trigger): nothing written
+    NOT_ALLOWED = "not_allowed"  # the current status does not allow it (late trigger): nothing written
+    NOT_FOUND = "not_found"  # no such order: nothing written
 
 
-def _replay(store: OrdersStore, record: dict[str, Any], request_hash: str) -> Placed:
-    if record.get("requestHash") != request_hash:
-        raise _reused_key()
-    stored = store.get(str(record["orderId"]))
-    if stored is None:  # cannot happen: the record and the order are written in one transaction
-        raise Conflict("The order for this Idempotency-Key is not available; try again.")
-    return Placed(stored.order, replayed=True)
+@dataclass(frozen=True)
+class TransitionResult:
+    outcome: TransitionOutcome
+    order: dict[str, Any] | None  # the order after the call (None when not found)
+    previous_status: str | None = None
+
+    @property
+    def applied(self) -> bool:
+        return self.outcome is TransitionOutcome.APPLIED
 
 
-def place_order(
-    *,
-    user_id: str,
-    idempotency_key: str | None,
-    request: PlaceOrderRequest,
-    correlation_id: str,
-    store: OrdersStore | None = None,
-) -> Placed:
-    """Happy path: one BatchGetItem (idempotency record + catalog prices), one TransactWriteItems.
-
-    Same key + same body → the same order, nothing written; same key + other body → 422; two
-    concurrent requests with one key → the transaction admits exactly one of them."""
-    if not domain.valid_idempotency_key(idempotency_key):
-        raise BadRequest("The Idempotency-Key header is required: 1-128 printable characters.")
-    key = str(idempotency_key)
-    store = store or OrdersStore()
-    lines = [line.model_dump() for line in request.items]
-    request_hash = domain.fingerprint(request.canonical())
-
-    record, catalog = store.read_for_placement(user_id, key, [line["productId"] for line in lines])
-    if record is not None:
-        return _replay(store, record, request_hash)
-
-    items, total = domain.price_lines(lines, catalog)
-    order = domain.new_order(
-        user_id=user_id,
-        items=items,
-        total=total,
-        payment_method_id=request.paymentMethodId,
-        shipping_address=request.shippingAddress,
-    )
-    event = OrderPlaced(
-        orderId=order["orderId"],
-        userId=user_id,
-        items=[
-            OrderLine(productId=i["productId"], quantity=i["quantity"], unitPrice=Money(**i["unitPrice"]))
-            for i in items
-        ],
-        total=Money(**total),
-        paymentMethodId=request.paymentMethodId,
-    )
-    for _ in range(PLACE_ATTEMPTS):
-        try:
-            store.place(
-                order,
-                idempotency=(user_id, key),
-                request_hash=request_hash,
-                ttl_seconds=domain.IDEMPOTENCY_TTL_SECONDS,
-                event=event,
-                correlation_id=correlation_id,
-            )
-            return Placed(order, replayed=False)
-        except IdempotencyKeyTaken as taken:
-            winner = store.idempotency_record(user_id, key)
-            if winner is not None:
-                return _replay(store, winner, request_hash)
-            if not taken.contended:
-                break
-            # The other writer's transaction is still in flight: give it a moment to commit.
-            time.sleep(CONTENDED_BACKOFF_SECONDS)
-    raise Conflict("Another request with this Idempotency-Key is in progress; try again.")
-
-
-def get_order(
-    order_id: str, *, user_id: str, is_admin: bool, store: OrdersStore | None = None
-) -> dict[str, Any]:
-    stored = (store or OrdersStore()).get(order_id)
-    if stored is None or not domain.visible_to(stored.order, user_id, is_admin):
-        raise NotFound("No such order.")
-    return stored.order
+def event_id_for(order_id: str, to_status: str, trigger_event_id: str | None) -> str:
+    if trigger_event_id is None:
+        return str(uuid.uuid4())
+    return str(uuid.uuid5(EVENT_ID_NAMESPACE, f"{order_id}|{to_status}|{trigger_event_id}"))
 
 
 def list_scope(user_id: str) -> str:
+    """What a user's list cursor is bound to (docs/decisions.md §8)."""
     return f"orders:list:{user_id}"
 
 
-def list_orders(
-    user_id: str, limit: int, cursor: str | None, store: OrdersStore | None = None
-) -> dict[str, Any]:
-    scope = list_scope(user_id)
-    start = decode_cursor(cursor, scope=scope) if cursor is not None else None
-    items, last_key = (store or OrdersStore()).page_for_user(user_id, limit, start)
-    return {"items": items, "nextCursor": encode_cursor(last_key, scope=scope) if last_key else None}
+def _order_lines(items: list[dict[str, Any]]) -> list[OrderLine]:
+    return [
+        OrderLine(productId=i["productId"], quantity=i["quantity"], unitPrice=Money(**i["unitPrice"]))
+        for i in items
+    ]
 
 
-def cancel_order(
-    order_id: str, *, user_id: str, is_admin: bool, correlation_id: str, store: OrdersStore | None = None
-) -> dict[str, Any]:
-    """Owner or admin (else 404); PENDING or CONFIRMED (else 409, CANCELLED included)."""
-    store = store or OrdersStore()
-    stored = store.get(order_id)
-    if stored is None or not domain.visible_to(stored.order, user_id, is_admin):
-        raise NotFound("No such order.")
-    domain.check_cancellable(stored.order)
-    result = transition(
-        order_id,
-        domain.CANCELLED,
-        trigger_event_id=None,
-        correlation_id=correlation_id,
-        reason=domain.cancel_reason(stored.order, user_id),
-        current=stored,
-        store=store,
-    )
-    if result.outcome is not TransitionOutcome.APPLIED or result.order is None:
-        status = result.order["status"] if result.order else "unknown"
-        raise Conflict(f"An order in status {status} can no longer be cancelled.")
-    return result.order
+def _transition_event(
+    order: dict[str, Any], to_status: str, reason: str | None, details: dict[str, Any]
+) -> BaseModel:
+    common: dict[str, Any] = {
+        "orderId": order["orderId"],
+        "userId": order["userId"],
+        "status": to_status,
+        "total": Money(**order["total"]),
+        "reason": reason,
+    }
+    if to_status == domain.CONFIRMED:
+        return OrderConfirmed(**common)
+    if to_status == domain.REJECTED:
+        return OrderRejected(**common)
+    if to_status == domain.CANCELLED:
+        return OrderCancelled(**common, items=_order_lines(order["items"]))
+    if to_status == domain.SHIPPED:
+        return OrderShipped(
+            **common, carrier=details.get("carrier"), trackingNumber=details.get("trackingNumber")
+        )
+    raise ValueError(f"no event for status {to_status}")
+
+
+@dataclass(frozen=True)
+class Orders:
+    store: OrderStore
+    clock: Callable[[], str] = field(default=iso_now)  # ISO 8601 now (commerce.clock)
+
+    # ---- placing ------------------------------------------------------------------------------
+
+    def place_order(
+        self, *, user_id: str, idempotency_key: str | None, request: PlaceOrderRequest, correlation_id: str
+    ) -> Placed:
+        """Happy path: one BatchGetItem (idempotency record + catalog prices), one TransactWriteItems.
+
+        Same key + same body → the same order, nothing written; same key + other body → 422; two
+        concurrent requests with one key → the transaction admits exactly one of them."""
+        if not domain.valid_idempotency_key(idempotency_key):
+            raise domain.MissingIdempotencyKey()
+        key = str(idempotency_key)
+        lines = [line.model_dump() for line in request.items]
+        request_hash = domain.fingerprint(request.canonical())
+
+        record, catalog = self.store.read_for_placement(user_id, key, [line["productId"] for line in lines])
+        if record is not None:
+            return self._replay(record, request_hash)
+
+        items, total = domain.price_lines(lines, catalog)
+        order = domain.new_order(
+            user_id=user_id,
+            items=items,
+            total=total,
+            payment_method_id=request.paymentMethodId,
+            shipping_address=request.shippingAddress,
+            now=self.clock(),
+        )
+        event = OrderPlaced(
+            orderId=order["orderId"],
+            userId=user_id,
+            items=_order_lines(items),
+            total=Money(**total),
+            paymentMethodId=request.paymentMethodId,
+        )
+        # The other writer's transaction may still be in flight: give it a moment to commit.
+        waits = delays(PLACE_ATTEMPTS, base=0.05, cap=0.2)
+        while True:
+            try:
+                self.store.place(
+                    order,
+                    idempotency=(user_id, key),
+                    request_hash=request_hash,
+                    ttl_seconds=domain.IDEMPOTENCY_TTL_SECONDS,
+                    event=event,
+                    correlation_id=correlation_id,
+                )
+                return Placed(order, replayed=False)
+            except IdempotencyKeyTaken as taken:
+                winner = self.store.idempotency_record(user_id, key)
+                if winner is not None:
+                    return self._replay(winner, request_hash)
+                wait = next(waits, None) if taken.contended else None
+                if wait is None:
+                    raise domain.IdempotencyKeyInProgress() from None
+            time.sleep(wait)
+
+    def _replay(self, record: dict[str, Any], request_hash: str) -> Placed:
+        if record.get("requestHash") != request_hash:
+            raise domain.IdempotencyKeyReused()
+        stored = self.store.get(str(record["orderId"]))
+        if stored is None:  # cannot happen: the record and the order are written in one transaction
+            raise domain.IdempotencyKeyInProgress()
+        return Placed(stored.order, replayed=True)
+
+    # ---- reading ------------------------------------------------------------------------------
+
+    def get_order(self, order_id: str, *, user_id: str, is_admin: bool) -> dict[str, Any]:
+        stored = self.store.get(order_id)
+        if stored is None or not domain.visible_to(stored.order, user_id, is_admin):
+            raise domain.OrderNotFound()
+        return stored.order
+
+    def list_orders(self, user_id: str, limit: int, cursor: str | None) -> dict[str, Any]:
+        page = self.store.page_for_user(user_id, limit, cursor)
+        return {"items": page.items, "nextCursor": page.next_cursor}
+
+    # ---- changing status ----------------------------------------------------------------------
+
+    def cancel_order(
+        self, order_id: str, *, user_id: str, is_admin: bool, correlation_id: str
+    ) -> dict[str, Any]:
+        """Owner or admin (else 404); PENDING or CONFIRMED (else 409, CANCELLED included)."""
+        stored = self.store.get(order_id)
+        if stored is None or not domain.visible_to(stored.order, user_id, is_admin):
+            raise domain.OrderNotFound()
+        domain.check_cancellable(stored.order)
+        result = self.transition(
+            order_id,
+            domain.CANCELLED,
+            trigger_event_id=None,
+            correlation_id=correlation_id,
+            reason=domain.cancel_reason(stored.order, user_id),
+            current=stored,
+        )
+        if result.outcome is not TransitionOutcome.APPLIED or result.order is None:
+            raise domain.NotCancellable(result.order["status"] if result.order else "unknown")
+        return result.order
+
+    def transition(
+        self,
+        order_id: str,
+        to_status: str,
+        *,
+        trigger_event_id: str | None,
+        correlation_id: str = "",
+        reason: str | None = None,
+        details: dict[str, Any] | None = None,
+        allowed_from: frozenset[str] | None = None,
+        current: StoredOrder | None = None,
+    ) -> TransitionResult:
+        """Move order `order_id` to `to_status` (see the module docstring). `details` are stored on
+        the order and copied into the event where it has fields for them (carrier, trackingNumber)."""
+        if to_status not in EVENT_FOR_STATUS:
+            raise ValueError(f"cannot transition to {to_status}")
+        details = dict(details or {})
+        event_id = event_id_for(order_id, to_status, trigger_event_id)
+        for _ in range(TRANSITION_ATTEMPTS):
+            stored = current or self.store.get(order_id)
+            current = None
+            if stored is None:
+                return TransitionResult(TransitionOutcome.NOT_FOUND, None)
+            status = stored.order["status"]
+            decision = domain.decide(status, to_status, allowed_from)
+            if decision is domain.Outcome.ALREADY:
+                return TransitionResult(TransitionOutcome.ALREADY, stored.order, status)
+            if decision is domain.Outcome.NOT_ALLOWED:
+                return TransitionResult(TransitionOutcome.NOT_ALLOWED, stored.order, status)
+            updated_at = self.clock()
+            after = {**stored.order, "status": to_status, "updatedAt": updated_at}
+            try:
+                result = self.store.apply_transition(
+                    stored,
+                    to_status,
+                    updated_at=updated_at,
+                    event_name=EVENT_FOR_STATUS[to_status],
+                    event_data=_transition_event(after, to_status, reason, details),
+                    event_id=event_id,
+                    correlation_id=correlation_id,
+                    attributes={**details, **({"statusReason": reason} if reason else {})},
+                )
+            except TransitionConflict:
+                continue
+            except EventAlreadyRecorded:
+                # This trigger was applied before (and the order has moved on since): nothing to do.
+                return TransitionResult(TransitionOutcome.ALREADY, stored.order, status)
+            return TransitionResult(TransitionOutcome.APPLIED, result.order, status)
+        fresh = self.store.get(order_id)
+        return TransitionResult(
+            TransitionOutcome.NOT_ALLOWED,
+            fresh.order if fresh else None,
+            fresh.order["status"] if fresh else None,
+        )

@@ -21,9 +21,13 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from commerce.aws import client
+from commerce.aws import dynamodb
+from commerce.clock import epoch_now
+from commerce.dynamodb import CONDITIONAL_CHECK_FAILED, Page, cancellation_reasons, query_page
 from commerce.items import plain_item, to_attribute_values
 from commerce.outbox import outbox_put
+from commerce.retry import delays
+from orders.ports import EventAlreadyRecorded, IdempotencyKeyTaken, StoredOrder, TransitionConflict
 
 ORDER_SK = "ORDER"
 IDEMPOTENCY_SK = "IDEMPOTENCY"
@@ -41,28 +45,6 @@ ORDER_FIELDS = (
     "updatedAt",
 )
 BATCH_GET_ATTEMPTS = 5
-
-
-class IdempotencyKeyTaken(Exception):
-    """The transaction lost to an existing (or concurrently written) idempotency record."""
-
-    def __init__(self, *, contended: bool) -> None:
-        super().__init__("idempotency record exists")
-        self.contended = contended  # True: TransactionConflict (the other writer may not have committed)
-
-
-class TransitionConflict(Exception):
-    """The order changed between our read and our conditional write."""
-
-
-class EventAlreadyRecorded(Exception):
-    """The outbox already holds this event id: the trigger was processed before."""
-
-
-@dataclass(frozen=True)
-class StoredOrder:
-    order: dict[str, Any]
-    version: int
 
 
 def order_key(order_id: str) -> dict[str, Any]:
@@ -83,19 +65,16 @@ def _stored_order(item: dict[str, Any]) -> StoredOrder:
     return StoredOrder(order=order, version=int(record.get("version", 1)))
 
 
-def _reasons(exc: Exception) -> list[str]:
-    reasons = getattr(exc, "response", {}).get("CancellationReasons") or []
-    return [str(reason.get("Code") or "None") for reason in reasons]
-
-
+@dataclass(frozen=True)
 class OrdersStore:
-    def __init__(self, table_name: str | None = None, catalog_table_name: str | None = None) -> None:
-        self.table_name = table_name or os.environ["TABLE_NAME"]
-        self._catalog_table_name = catalog_table_name
+    table_name: str
+    catalog_table_name: str = ""  # only POST /orders reads the catalog (CATALOG_TABLE_NAME)
 
-    @property
-    def catalog_table_name(self) -> str:
-        return self._catalog_table_name or os.environ["CATALOG_TABLE_NAME"]
+    @classmethod
+    def from_env(cls) -> OrdersStore:
+        return cls(
+            table_name=os.environ["TABLE_NAME"], catalog_table_name=os.environ.get("CATALOG_TABLE_NAME", "")
+        )
 
     # ---- placing --------------------------------------------------------------------------
 
@@ -117,16 +96,18 @@ class OrdersStore:
             self.table_name: {"Keys": [idempotency_key(user_id, key)], "ConsistentRead": True},
         }
         found: dict[str, list[dict[str, Any]]] = {self.catalog_table_name: [], self.table_name: []}
-        for attempt in range(BATCH_GET_ATTEMPTS):
-            response = client("dynamodb").batch_get_item(RequestItems=request)
+        waits = delays(BATCH_GET_ATTEMPTS, base=0.05, cap=0.5)
+        while True:
+            response: Any = dynamodb().batch_get_item(RequestItems=request)
             for table, items in response.get("Responses", {}).items():
                 found.setdefault(table, []).extend(items)
             request = response.get("UnprocessedKeys") or {}
             if not request:
                 break
-            time.sleep(min(0.05 * 2**attempt, 0.5))  # back off before retrying throttled keys
-        else:
-            raise RuntimeError("BatchGetItem kept returning unprocessed keys")
+            wait = next(waits, None)  # back off before retrying throttled keys
+            if wait is None:
+                raise RuntimeError("BatchGetItem kept returning unprocessed keys")
+            time.sleep(wait)
         products = {}
         for item in found[self.catalog_table_name]:
             product = _record(item)
@@ -136,7 +117,7 @@ class OrdersStore:
 
     def idempotency_record(self, user_id: str, key: str) -> dict[str, Any] | None:
         item = (
-            client("dynamodb")
+            dynamodb()
             .get_item(TableName=self.table_name, Key=idempotency_key(user_id, key), ConsistentRead=True)
             .get("Item")
         )
@@ -157,7 +138,7 @@ class OrdersStore:
 
         Raises `IdempotencyKeyTaken` when a live record for the key already exists."""
         user_id, key = idempotency
-        now = int(time.time())
+        now = epoch_now()
         record = {
             "entity": "IdempotencyRecord",
             "requestHash": request_hash,
@@ -176,7 +157,7 @@ class OrdersStore:
             "gsi1sk": f"{order['createdAt']}#{order['orderId']}",
         }
         try:
-            client("dynamodb").transact_write_items(
+            dynamodb().transact_write_items(
                 TransactItems=[
                     {
                         "Put": {
@@ -203,11 +184,11 @@ class OrdersStore:
                     ),
                 ]
             )
-        except client("dynamodb").exceptions.TransactionCanceledException as exc:
-            reasons = _reasons(exc)
+        except Exception as error:
+            reasons = cancellation_reasons(error)
             first = reasons[0] if reasons else "None"
-            if first in ("ConditionalCheckFailed", "TransactionConflict"):
-                raise IdempotencyKeyTaken(contended=first == "TransactionConflict") from exc
+            if first in (CONDITIONAL_CHECK_FAILED, "TransactionConflict"):
+                raise IdempotencyKeyTaken(contended=first == "TransactionConflict") from error
             raise
 
     # ---- reading --------------------------------------------------------------------------
@@ -215,7 +196,7 @@ class OrdersStore:
     def get(self, order_id: str) -> StoredOrder | None:
         """One strongly consistent GetItem (a GET right after POST must see the order)."""
         item = (
-            client("dynamodb")
+            dynamodb()
             .get_item(TableName=self.table_name, Key=order_key(order_id), ConsistentRead=True)
             .get("Item")
         )
@@ -223,27 +204,19 @@ class OrdersStore:
             return None
         return _stored_order(item)
 
-    def page_for_user(
-        self, user_id: str, limit: int, start_key: dict[str, Any] | None
-    ) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
-        """Up to `limit` of the user's orders, newest first, and the key to continue after.
-
-        One Query on gsi1 for `limit + 1` items: the extra item only says whether another page
-        exists, so the last page carries no cursor."""
-        kwargs: dict[str, Any] = {
-            "TableName": self.table_name,
-            "IndexName": LIST_INDEX,
-            "KeyConditionExpression": "gsi1pk = :p",
-            "ExpressionAttributeValues": {":p": {"S": f"USER#{user_id}"}},
-            "ScanIndexForward": False,
-            "Limit": limit + 1,
-        }
-        if start_key:
-            kwargs["ExclusiveStartKey"] = start_key
-        items = client("dynamodb").query(**kwargs).get("Items", [])
-        page, more = items[:limit], len(items) > limit
-        last_key = {name: page[-1][name] for name in KEY_ATTRIBUTES} if more and page else None
-        return [_stored_order(item).order for item in page], last_key
+    def page_for_user(self, user_id: str, limit: int, cursor: str | None) -> Page:
+        """Up to `limit` of the user's orders, newest first (one Query on gsi1), and the next cursor."""
+        page = query_page(
+            self.table_name,
+            index=LIST_INDEX,
+            partition=("gsi1pk", f"USER#{user_id}"),
+            limit=limit,
+            cursor=cursor,
+            scope=f"orders:list:{user_id}",
+            key_attributes=KEY_ATTRIBUTES,
+            newest_first=True,
+        )
+        return Page([_stored_order(item).order for item in page.items], page.next_cursor)
 
     # ---- transitions ----------------------------------------------------------------------
 
@@ -279,7 +252,7 @@ class OrdersStore:
             values[f":a{index}"] = to_attribute_values({"v": value})["v"]
             assignments.append(f"#a{index} = :a{index}")
         try:
-            client("dynamodb").transact_write_items(
+            dynamodb().transact_write_items(
                 TransactItems=[
                     {
                         "Update": {
@@ -300,14 +273,16 @@ class OrdersStore:
                     ),
                 ]
             )
-        except client("dynamodb").exceptions.TransactionCanceledException as exc:
-            reasons = _reasons(exc)
-            if len(reasons) > 1 and reasons[1] == "ConditionalCheckFailed":
-                raise EventAlreadyRecorded() from exc
-            raise TransitionConflict() from exc
+        except Exception as error:
+            reasons = cancellation_reasons(error)
+            if not reasons:
+                raise
+            if len(reasons) > 1 and reasons[1] == CONDITIONAL_CHECK_FAILED:
+                raise EventAlreadyRecorded() from error
+            raise TransitionConflict() from error
         order = {**current.order, "status": to_status, "updatedAt": updated_at}
         return StoredOrder(order=order, version=current.version + 1)
 
 
 def _expired(record: dict[str, Any]) -> bool:
-    return int(record.get("expiresAt", 0)) <= int(time.time())
+    return int(record.get("expiresAt", 0)) <= epoch_now()

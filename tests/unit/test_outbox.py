@@ -6,10 +6,11 @@ import json
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from system.service import OutboxRelay
+
 from commerce.events import UserDeleted
 from commerce.items import to_attribute_values
 from commerce.outbox import PendingEvent, outbox_item, outbox_put, pending_events
-from system.service import OutboxRelay
 
 
 class FakePublisher:

@@ -17,4 +17,4 @@ def catalog_table(aws: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     table = create_service_table(CATALOG_TABLE, (("gsi1", "gsi1pk", "gsi1sk"),))
     monkeypatch.setenv("TABLE_NAME", table)
     monkeypatch.setenv("CURSOR_SECRET_ARN", create_cursor_secret("catalog-cursor"))
-    yield table
+    return table

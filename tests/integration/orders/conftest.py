@@ -43,4 +43,4 @@ def orders_env(aws: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[OrdersEnv
         event = ProductCreated(productId=product["productId"], name=name, price=product["price"], stock=50)
         catalog.create(product, event, correlation_id="seed")
         products[name] = product["productId"]
-    yield OrdersEnv(table=table, catalog_table=catalog_table, products=products)
+    return OrdersEnv(table=table, catalog_table=catalog_table, products=products)

@@ -67,3 +67,10 @@ def outbox(table: str, detail_type: str | None = None) -> list[dict[str, Any]]:
 
 def count_entities(table: str, entity: str) -> int:
     return sum(1 for item in table_items(table) if item.get("entity", {}).get("S") == entity)
+
+
+def transition(order_id: str, to_status: str, **kwargs: Any) -> Any:
+    """The orders use case the saga consumers call (`Orders.transition`), wired as in a function."""
+    from orders.wiring import orders
+
+    return orders().transition(order_id, to_status, **kwargs)

@@ -10,7 +10,7 @@ import pytest
 from commerce.aws import client
 from tests.integration.catalog.helpers import body_of
 from tests.integration.orders.conftest import OrdersEnv
-from tests.integration.orders.helpers import cancel, get, outbox, place
+from tests.integration.orders.helpers import cancel, get, outbox, place, transition
 
 
 def placed(env: OrdersEnv, user: str = "u-1") -> dict[str, Any]:
@@ -61,7 +61,6 @@ def test_a_stranger_cannot_cancel_and_learns_nothing(orders_env: OrdersEnv) -> N
 
 
 def test_a_confirmed_order_can_be_cancelled(orders_env: OrdersEnv) -> None:
-    from orders.transitions import transition
 
     order = placed(orders_env)
     transition(order["orderId"], "CONFIRMED", trigger_event_id="pay-1")
@@ -70,7 +69,6 @@ def test_a_confirmed_order_can_be_cancelled(orders_env: OrdersEnv) -> None:
 
 @pytest.mark.parametrize("path", [["CONFIRMED", "SHIPPED"], ["REJECTED"], ["CANCELLED"]])
 def test_cancel_is_409_once_shipped_rejected_or_cancelled(orders_env: OrdersEnv, path: list[str]) -> None:
-    from orders.transitions import transition
 
     order = placed(orders_env)
     for n, status in enumerate(path):
@@ -92,7 +90,7 @@ def test_cancel_of_an_unknown_order_is_404(orders_env: OrdersEnv) -> None:
 
 
 def test_payment_succeeded_confirms_once_even_when_redelivered(orders_env: OrdersEnv) -> None:
-    from orders.transitions import TransitionOutcome, transition
+    from orders.service import TransitionOutcome
 
     order = placed(orders_env)
 
@@ -110,7 +108,7 @@ def test_payment_succeeded_confirms_once_even_when_redelivered(orders_env: Order
 
 
 def test_a_late_trigger_is_not_allowed_and_writes_nothing(orders_env: OrdersEnv) -> None:
-    from orders.transitions import TransitionOutcome, transition
+    from orders.service import TransitionOutcome
 
     order = placed(orders_env)
     cancel(order["orderId"])
@@ -126,7 +124,7 @@ def test_a_late_trigger_is_not_allowed_and_writes_nothing(orders_env: OrdersEnv)
 
 def test_payment_failed_cancels_only_pending_orders(orders_env: OrdersEnv) -> None:
     from orders.domain import PENDING
-    from orders.transitions import TransitionOutcome, transition
+    from orders.service import TransitionOutcome
 
     order = placed(orders_env)
     transition(order["orderId"], "CONFIRMED", trigger_event_id="evt-pay")
@@ -140,7 +138,6 @@ def test_payment_failed_cancels_only_pending_orders(orders_env: OrdersEnv) -> No
 
 
 def test_shipment_details_reach_order_shipped(orders_env: OrdersEnv) -> None:
-    from orders.transitions import transition
 
     order = placed(orders_env)
     transition(order["orderId"], "CONFIRMED", trigger_event_id="evt-pay")
@@ -156,18 +153,18 @@ def test_shipment_details_reach_order_shipped(orders_env: OrdersEnv) -> None:
 
 
 def test_an_unknown_order_is_reported_not_found(orders_env: OrdersEnv) -> None:
-    from orders.transitions import TransitionOutcome, transition
+    from orders.service import TransitionOutcome
 
     assert transition("nope", "CONFIRMED", trigger_event_id="e").outcome is TransitionOutcome.NOT_FOUND
 
 
 def test_a_stale_read_is_re_decided_on_the_fresh_order(orders_env: OrdersEnv) -> None:
     """The version guard: a decision made on an old read never overwrites a newer state."""
+    from orders.service import TransitionOutcome
     from orders.store import OrdersStore
-    from orders.transitions import TransitionOutcome, transition
 
     order = placed(orders_env)
-    stale = OrdersStore().get(order["orderId"])
+    stale = OrdersStore.from_env().get(order["orderId"])
     transition(order["orderId"], "REJECTED", trigger_event_id="evt-stock")
 
     result = transition(order["orderId"], "CONFIRMED", trigger_event_id="evt-pay", current=stale)
@@ -178,7 +175,7 @@ def test_a_stale_read_is_re_decided_on_the_fresh_order(orders_env: OrdersEnv) ->
 
 
 def test_event_ids_derive_from_the_trigger(orders_env: OrdersEnv) -> None:
-    from orders.transitions import event_id_for, transition
+    from orders.service import event_id_for
 
     order = placed(orders_env)
     transition(order["orderId"], "CONFIRMED", trigger_event_id="evt-pay")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -17,14 +18,16 @@ def one_line(env: OrdersEnv) -> dict[str, Any]:
 
 
 @pytest.fixture
-def ticking_clock(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Each new order is created one second after the previous one."""
-    from orders import domain
+def ticking_clock() -> Iterator[None]:
+    """Each new order is created one second after the previous one (the use case's injected clock)."""
+    from orders.service import Orders
+    from orders.store import OrdersStore
+    from orders.wiring import orders
 
     seconds = itertools.count()
-    monkeypatch.setattr(
-        domain, "now_iso", lambda: f"2026-11-25T10:{next(seconds):05.2f}Z".replace(".", ":", 1)
-    )
+    clock = lambda: f"2026-11-25T10:{next(seconds):05.2f}Z".replace(".", ":", 1)  # noqa: E731
+    with orders.override(Orders(store=OrdersStore.from_env(), clock=clock)):
+        yield
 
 
 def place_many(env: OrdersEnv, count: int, user: str = "u-1") -> list[str]:

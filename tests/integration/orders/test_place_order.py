@@ -9,7 +9,7 @@ import pytest
 
 from tests.integration.catalog.helpers import body_of, count_aws_calls, header
 from tests.integration.orders.conftest import OrdersEnv
-from tests.integration.orders.helpers import count_entities, get, outbox, place
+from tests.integration.orders.helpers import count_entities, get, outbox, place, transition
 
 
 def order_body(env: OrdersEnv, **overrides: Any) -> dict[str, Any]:
@@ -105,7 +105,6 @@ def test_replay_returns_the_same_order_and_writes_nothing(orders_env: OrdersEnv)
 
 
 def test_replay_after_a_status_change_returns_the_order_as_it_is_now(orders_env: OrdersEnv) -> None:
-    from orders.transitions import transition
 
     order = body_of(place(order_body(orders_env), key="k"))
     transition(order["orderId"], "CONFIRMED", trigger_event_id="payment-1")
@@ -143,7 +142,9 @@ def test_concurrent_requests_with_one_key_create_one_order(
     moto applies a transaction non-atomically across threads (it snapshots and restores whole
     tables), so AWS calls are serialised here as DynamoDB itself would apply them atomically."""
     from botocore.client import BaseClient
+    from orders.service import Orders
     from orders.store import OrdersStore
+    from orders.wiring import orders
 
     one_call_at_a_time = threading.Lock()
     real_call = BaseClient._make_api_call
@@ -156,14 +157,13 @@ def test_concurrent_requests_with_one_key_create_one_order(
 
     racers = 4
     all_read = threading.Barrier(racers, timeout=10)
-    real_read = OrdersStore.read_for_placement
 
-    def read_then_wait(self: OrdersStore, *args: Any) -> Any:
-        result = real_read(self, *args)
-        all_read.wait()
-        return result
+    class ReadThenWait(OrdersStore):
+        def read_for_placement(self, *args: Any) -> Any:
+            result = super().read_for_placement(*args)
+            all_read.wait()
+            return result
 
-    monkeypatch.setattr(OrdersStore, "read_for_placement", read_then_wait)
     responses: list[dict[str, Any]] = []
     lock = threading.Lock()
 
@@ -172,11 +172,12 @@ def test_concurrent_requests_with_one_key_create_one_order(
         with lock:
             responses.append(response)
 
-    threads = [threading.Thread(target=request) for _ in range(racers)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
+    with orders.override(Orders(store=ReadThenWait.from_env())):
+        threads = [threading.Thread(target=request) for _ in range(racers)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=30)
 
     assert [r["statusCode"] for r in responses] == [202] * racers
     assert len({body_of(r)["orderId"] for r in responses}) == 1
@@ -184,18 +185,20 @@ def test_concurrent_requests_with_one_key_create_one_order(
     assert len(outbox(orders_env.table, "OrderPlaced")) == 1
 
 
-def test_a_racing_request_with_another_body_gets_422(
-    orders_env: OrdersEnv, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_a_racing_request_with_another_body_gets_422(orders_env: OrdersEnv) -> None:
     """The idempotency record appears between our read and our transaction (the other request won)."""
+    from orders.service import Orders
     from orders.store import OrdersStore
+    from orders.wiring import orders
+
+    class MissesTheRecord(OrdersStore):
+        def read_for_placement(self, *args: Any) -> Any:
+            return None, super().read_for_placement(*args)[1]
 
     winner = body_of(place(order_body(orders_env), key="race"))
-    real_read = OrdersStore.read_for_placement
-    monkeypatch.setattr(OrdersStore, "read_for_placement", lambda self, *a: (None, real_read(self, *a)[1]))
-
-    same = place(order_body(orders_env), key="race")
-    different = place(order_body(orders_env, paymentMethodId="pm_other"), key="race")
+    with orders.override(Orders(store=MissesTheRecord.from_env())):
+        same = place(order_body(orders_env), key="race")
+        different = place(order_body(orders_env, paymentMethodId="pm_other"), key="race")
 
     assert same["statusCode"] == 202
     assert body_of(same)["orderId"] == winner["orderId"]

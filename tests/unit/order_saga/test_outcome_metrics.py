@@ -6,7 +6,8 @@ from typing import Any
 
 import pytest
 from orders import saga
-from orders.transitions import TransitionOutcome, TransitionResult
+from orders.service import TransitionOutcome, TransitionResult
+from orders.wiring import orders
 
 from commerce.consumer import Delivery
 from commerce.events import EventMetadata, Money, PaymentSucceeded
@@ -39,11 +40,11 @@ def recorded(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 def test_a_confirmation_is_counted_only_when_it_is_applied(
     monkeypatch: pytest.MonkeyPatch, recorded: list[str], outcome: TransitionOutcome, expected: list[str]
 ) -> None:
-    def fake_transition(*_args: Any, **_kwargs: Any) -> TransitionResult:
-        return TransitionResult(outcome=outcome, order={"status": "CONFIRMED"}, previous_status="PENDING")
+    class FakeOrders:
+        def transition(self, *_args: Any, **_kwargs: Any) -> TransitionResult:
+            return TransitionResult(outcome=outcome, order={"status": "CONFIRMED"}, previous_status="PENDING")
 
-    monkeypatch.setattr(saga, "transition", fake_transition)
-
-    saga.advance(payment_succeeded(), "CONFIRMED")
+    with orders.override(FakeOrders()):  # type: ignore[arg-type]
+        saga.advance(payment_succeeded(), "CONFIRMED")
 
     assert recorded == expected

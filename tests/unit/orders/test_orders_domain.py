@@ -6,7 +6,7 @@ import pytest
 from orders import domain
 from orders.domain import CANCELLED, CONFIRMED, PENDING, REJECTED, SHIPPED, Outcome, decide
 
-from commerce.problems import Conflict, Unprocessable
+from commerce.errors import Conflict, Rejected
 
 CATALOG = {
     "cup": {"name": "Cup", "price": {"amount": 1250, "currency": "EUR"}},
@@ -37,7 +37,7 @@ def test_lines_are_priced_from_the_catalog_and_totalled() -> None:
     ],
 )
 def test_unknown_mixed_currency_and_duplicate_lines_are_unprocessable(lines: list[dict[str, object]]) -> None:
-    with pytest.raises(Unprocessable):
+    with pytest.raises(Rejected):
         domain.price_lines(lines, CATALOG)
 
 
