@@ -6,23 +6,17 @@ dead-letter queue with a log line saying why; the rest of the batch is processed
 
 from __future__ import annotations
 
-from typing import Any
-
-from aws_lambda_powertools.utilities.typing import LambdaContext
-
-from commerce.consumer import Delivery, InvalidEvent, consume
+from commerce.consumer import Delivery, InvalidEvent, consumer
 from commerce.events import StockReplenished
-from commerce.observability import logger, metrics, tracer
-from inventory.domain import UnknownProduct, replenish
-from inventory.store import CatalogInventoryStore
+from commerce.observability import logger
+from inventory.domain import UnknownProduct
+from inventory.wiring import inventory
 
 
 def handle(delivery: Delivery) -> None:
     event: StockReplenished = delivery.data
     try:
-        outcome = replenish(
-            CatalogInventoryStore(), event.productId, event.quantity, event_id=delivery.event_id
-        )
+        outcome = inventory().replenish(event.productId, event.quantity, event_id=delivery.event_id)
     except UnknownProduct as exc:
         raise InvalidEvent(f"StockReplenished for unknown product {event.productId!r}") from exc
     logger.info(
@@ -30,8 +24,4 @@ def handle(delivery: Delivery) -> None:
     )
 
 
-@logger.inject_lambda_context
-@tracer.capture_lambda_handler
-@metrics.log_metrics(capture_cold_start_metric=True)
-def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return consume(event, context, handle, accepts={"StockReplenished": StockReplenished})
+lambda_handler = consumer(handle, accepts={"StockReplenished": StockReplenished})

@@ -8,22 +8,30 @@
 Every decision is one `TransactWriteItems`: the stock updates (conditional `stock >= :q`), the
 reservation item (conditional on its absence or its status) and the outbox entry. Event ids are
 derived from the order and the event name, so a decision can publish its event only once.
-Transaction conflicts between concurrent orders for the same product are retried here with jitter.
+Transaction conflicts between concurrent orders for the same product are retried here
+(`commerce.retry`, with jitter) rather than through SQS.
 """
 
 from __future__ import annotations
 
 import os
-import random
-import time
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from commerce.aws import client
+from commerce.aws import dynamodb
+from commerce.clock import epoch_now
+from commerce.dynamodb import (
+    CONDITIONAL_CHECK_FAILED,
+    cancellation_reasons,
+    condition_failed,
+    transaction_conflict,
+)
 from commerce.events import OrderLine, StockReleased, StockReservationFailed, StockReserved
 from commerce.items import to_attribute_values
 from commerce.outbox import outbox_put
+from commerce.retry import retry
 from inventory.domain import (
     AlreadyDecided,
     Line,
@@ -54,24 +62,9 @@ def _reservation_key(order_id: str) -> dict[str, Any]:
     return {"pk": {"S": f"RESERVATION#{order_id}"}, "sk": {"S": "RESERVATION"}}
 
 
-def _reasons(exc: Exception) -> list[str]:
-    response = getattr(exc, "response", {}) or {}
-    return [str(r.get("Code") or "None") for r in response.get("CancellationReasons") or []]
-
-
 def _with_conflict_retries(attempt: Callable[[], T]) -> T:
     """Concurrent transactions on one product conflict; try again shortly rather than via SQS."""
-    for n in range(CONFLICT_ATTEMPTS):
-        try:
-            return attempt()
-        except client("dynamodb").exceptions.TransactionCanceledException as exc:
-            reasons = _reasons(exc)
-            if "TransactionConflict" not in reasons or "ConditionalCheckFailed" in reasons:
-                raise
-            if n == CONFLICT_ATTEMPTS - 1:
-                raise
-            time.sleep(random.uniform(0, 0.02 * 2**n))
-    raise AssertionError("unreachable")
+    return retry(attempt, retry_on=transaction_conflict, attempts=CONFLICT_ATTEMPTS, base=0.02, cap=1.0)
 
 
 def _lines_value(lines: tuple[Line, ...]) -> dict[str, Any]:
@@ -87,15 +80,19 @@ def _order_lines(lines: tuple[Line, ...]) -> list[OrderLine]:
     return [OrderLine(productId=line.product_id, quantity=line.quantity) for line in lines]
 
 
+@dataclass(frozen=True)
 class CatalogInventoryStore:
-    def __init__(self, table_name: str | None = None) -> None:
-        self.table = table_name or os.environ["TABLE_NAME"]
+    table: str
+
+    @classmethod
+    def from_env(cls) -> CatalogInventoryStore:
+        return cls(table=os.environ["TABLE_NAME"])
 
     def short_lines(self, lines: tuple[Line, ...]) -> tuple[str, ...]:
         """Products that (as of a consistent read) cannot cover their line. The transaction still
         decides; this only spares a write that is bound to be cancelled."""
         keys = [_product_key(line.product_id) for line in lines]
-        response = client("dynamodb").batch_get_item(
+        response = dynamodb().batch_get_item(
             RequestItems={
                 self.table: {"Keys": keys, "ConsistentRead": True, "ProjectionExpression": "productId, stock"}
             }
@@ -115,7 +112,7 @@ class CatalogInventoryStore:
         short = self.short_lines(lines)
         if short:
             return OutOfStock(product_ids=short)
-        now = int(time.time())
+        now = epoch_now()
         items: list[dict[str, Any]] = [
             {
                 "Put": {
@@ -156,17 +153,17 @@ class CatalogInventoryStore:
 
         def attempt() -> Reserved | OutOfStock | AlreadyDecided:
             try:
-                client("dynamodb").transact_write_items(TransactItems=items)
-            except client("dynamodb").exceptions.TransactionCanceledException as exc:
-                reasons = _reasons(exc)
-                if "ConditionalCheckFailed" not in reasons:
+                dynamodb().transact_write_items(TransactItems=items)
+            except Exception as error:
+                reasons = cancellation_reasons(error)
+                if CONDITIONAL_CHECK_FAILED not in reasons:
                     raise
-                if reasons[0] == "ConditionalCheckFailed" or reasons[-1] == "ConditionalCheckFailed":
+                if reasons[0] == CONDITIONAL_CHECK_FAILED or reasons[-1] == CONDITIONAL_CHECK_FAILED:
                     return AlreadyDecided()
                 short = tuple(
                     line.product_id
                     for line, code in zip(lines, reasons[1:-1], strict=False)
-                    if code == "ConditionalCheckFailed"
+                    if code == CONDITIONAL_CHECK_FAILED
                 )
                 return OutOfStock(product_ids=short)
             return Reserved()
@@ -185,7 +182,7 @@ class CatalogInventoryStore:
                         "entity": {"S": "Reservation"},
                         "orderId": {"S": order_id},
                         "status": {"S": ReservationStatus.FAILED.value},
-                        "createdAt": {"N": str(int(time.time()))},
+                        "createdAt": {"N": str(epoch_now())},
                     },
                     "ConditionExpression": "attribute_not_exists(pk)",
                 }
@@ -199,16 +196,16 @@ class CatalogInventoryStore:
             ),
         ]
         try:
-            client("dynamodb").transact_write_items(TransactItems=items)
-        except client("dynamodb").exceptions.TransactionCanceledException as exc:
-            if "ConditionalCheckFailed" in _reasons(exc):
+            dynamodb().transact_write_items(TransactItems=items)
+        except Exception as error:
+            if condition_failed(error):
                 return False
             raise
         return True
 
     def release(self, order_id: str, *, correlation_id: str) -> Released | NothingToRelease:
         item = (
-            client("dynamodb")
+            dynamodb()
             .get_item(TableName=self.table, Key=_reservation_key(order_id), ConsistentRead=True)
             .get("Item")
         )
@@ -232,7 +229,7 @@ class CatalogInventoryStore:
                     "ExpressionAttributeValues": {
                         ":released": {"S": ReservationStatus.RELEASED.value},
                         ":reserved": {"S": ReservationStatus.RESERVED.value},
-                        ":now": {"N": str(int(time.time()))},
+                        ":now": {"N": str(epoch_now())},
                     },
                 }
             }
@@ -261,11 +258,11 @@ class CatalogInventoryStore:
 
         def attempt() -> Released | NothingToRelease:
             try:
-                client("dynamodb").transact_write_items(TransactItems=items)
-            except client("dynamodb").exceptions.TransactionCanceledException as exc:
-                reasons = _reasons(exc)
+                dynamodb().transact_write_items(TransactItems=items)
+            except Exception as error:
+                reasons = cancellation_reasons(error)
                 if reasons and (
-                    reasons[0] == "ConditionalCheckFailed" or reasons[-1] == "ConditionalCheckFailed"
+                    reasons[0] == CONDITIONAL_CHECK_FAILED or reasons[-1] == CONDITIONAL_CHECK_FAILED
                 ):
                     return NothingToRelease(status=ReservationStatus.RELEASED)
                 raise
@@ -274,9 +271,9 @@ class CatalogInventoryStore:
         return _with_conflict_retries(attempt)
 
     def cancel_before_reservation(self, order_id: str) -> bool:
-        now = int(time.time())
+        now = epoch_now()
         try:
-            client("dynamodb").put_item(
+            dynamodb().put_item(
                 TableName=self.table,
                 Item={
                     **_reservation_key(order_id),
@@ -288,12 +285,14 @@ class CatalogInventoryStore:
                 },
                 ConditionExpression="attribute_not_exists(pk)",
             )
-        except client("dynamodb").exceptions.ConditionalCheckFailedException:
-            return False
+        except Exception as error:
+            if condition_failed(error):
+                return False
+            raise
         return True
 
     def add_stock(self, product_id: str, quantity: int, *, event_id: str) -> bool:
-        now = int(time.time())
+        now = epoch_now()
         items = [
             {
                 "Update": {
@@ -328,13 +327,12 @@ class CatalogInventoryStore:
 
         def attempt() -> bool:
             try:
-                client("dynamodb").transact_write_items(TransactItems=items)
-            except client("dynamodb").exceptions.TransactionCanceledException as exc:
-                reasons = _reasons(exc)
-                if len(reasons) > 1 and reasons[1] == "ConditionalCheckFailed":
+                dynamodb().transact_write_items(TransactItems=items)
+            except Exception as error:
+                if condition_failed(error, 1):
                     return False
-                if reasons and reasons[0] == "ConditionalCheckFailed":
-                    raise UnknownProduct(product_id) from exc
+                if condition_failed(error, 0):
+                    raise UnknownProduct(product_id) from error
                 raise
             return True
 

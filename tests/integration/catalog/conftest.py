@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
 from tests.integration.catalog.helpers import create_cursor_secret
@@ -13,7 +11,7 @@ CATALOG_TABLE = "catalog-test"
 
 
 @pytest.fixture
-def catalog_table(aws: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+def catalog_table(aws: None, monkeypatch: pytest.MonkeyPatch) -> str:
     table = create_service_table(CATALOG_TABLE, (("gsi1", "gsi1pk", "gsi1sk"),))
     monkeypatch.setenv("TABLE_NAME", table)
     monkeypatch.setenv("CURSOR_SECRET_ARN", create_cursor_secret("catalog-cursor"))

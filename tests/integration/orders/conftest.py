@@ -3,7 +3,6 @@ functions read (TABLE_NAME, CATALOG_TABLE_NAME, CURSOR_SECRET_ARN)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
@@ -23,7 +22,7 @@ class OrdersEnv:
 
 
 @pytest.fixture
-def orders_env(aws: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[OrdersEnv]:
+def orders_env(aws: None, monkeypatch: pytest.MonkeyPatch) -> OrdersEnv:
     from catalog.domain import new_product
     from catalog.store import CatalogStore
 
@@ -34,7 +33,7 @@ def orders_env(aws: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[OrdersEnv
     monkeypatch.setenv("TABLE_NAME", table)
     monkeypatch.setenv("CATALOG_TABLE_NAME", catalog_table)
     monkeypatch.setenv("CURSOR_SECRET_ARN", create_cursor_secret("orders-cursor"))
-    catalog = CatalogStore(catalog_table)
+    catalog = CatalogStore(table_name=catalog_table)
     products = {}
     for name, amount, currency in (("cup", 1250, "EUR"), ("pot", 4000, "EUR"), ("mug", 900, "USD")):
         product = new_product(

@@ -11,9 +11,8 @@ from inventory.domain import (
     ReservationStatus,
     Reserved,
     merge_lines,
-    release,
-    reserve,
 )
+from inventory.service import Inventory
 
 
 class MemoryStock:
@@ -69,22 +68,22 @@ def test_lines_for_the_same_product_are_reserved_as_one_quantity() -> None:
 
 def test_a_short_line_reserves_nothing_and_records_the_failure() -> None:
     store = MemoryStock(a=5, b=1)
-    assert reserve(store, "o-1", [("a", 2), ("b", 2)], correlation_id="c") == "out of stock"
+    assert Inventory(store).reserve("o-1", [("a", 2), ("b", 2)], correlation_id="c") == "out of stock"
     assert store.stock == {"a": 5, "b": 1}
     assert store.events == ["StockReservationFailed"]
 
 
 def test_release_happens_once_whatever_triggers_it() -> None:
     store = MemoryStock(a=5)
-    reserve(store, "o-1", [("a", 3)], correlation_id="c")
-    assert release(store, "o-1", correlation_id="c") == "released"
-    assert release(store, "o-1", correlation_id="c").startswith("nothing to release")
+    Inventory(store).reserve("o-1", [("a", 3)], correlation_id="c")
+    assert Inventory(store).release("o-1", correlation_id="c") == "released"
+    assert Inventory(store).release("o-1", correlation_id="c").startswith("nothing to release")
     assert store.stock == {"a": 5}
     assert store.events == ["StockReserved", "StockReleased"]
 
 
 def test_cancellation_before_the_reservation_blocks_the_late_reservation() -> None:
     store = MemoryStock(a=5)
-    assert release(store, "o-1", correlation_id="c") == "cancelled before reservation"
-    assert reserve(store, "o-1", [("a", 1)], correlation_id="c") == "already decided"
+    assert Inventory(store).release("o-1", correlation_id="c") == "cancelled before reservation"
+    assert Inventory(store).reserve("o-1", [("a", 1)], correlation_id="c") == "already decided"
     assert store.stock == {"a": 5}
