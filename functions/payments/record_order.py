@@ -2,21 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from aws_lambda_powertools.utilities.typing import LambdaContext
-
-from commerce.consumer import Delivery, consume
+from commerce.consumer import Delivery, consumer
 from commerce.events import OrderPlaced
-from commerce.observability import logger, metrics, tracer
-from payments.domain import Payment, Status, record_order
-from payments.store import DynamoPaymentStore
+from commerce.observability import logger
+from payments.domain import Payment, Status
+from payments.wiring import payments
 
 
 def handle(delivery: Delivery) -> None:
     order: OrderPlaced = delivery.data
-    added = record_order(
-        DynamoPaymentStore(),
+    added = payments().record_order(
         Payment(
             order_id=order.orderId,
             status=Status.PENDING,
@@ -29,8 +24,4 @@ def handle(delivery: Delivery) -> None:
     logger.info("order recorded" if added else "order already known", extra={"order_id": order.orderId})
 
 
-@logger.inject_lambda_context
-@tracer.capture_lambda_handler
-@metrics.log_metrics(capture_cold_start_metric=True)
-def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return consume(event, context, handle, accepts={"OrderPlaced": OrderPlaced})
+lambda_handler = consumer(handle, accepts={"OrderPlaced": OrderPlaced})

@@ -13,13 +13,15 @@ the event, and the other finds the condition false and writes nothing.
 from __future__ import annotations
 
 import os
-import time
 import uuid
+from dataclasses import dataclass
 from typing import Any
 
 from pydantic import BaseModel
 
-from commerce.aws import client
+from commerce.aws import dynamodb
+from commerce.clock import epoch_now
+from commerce.dynamodb import condition_failed
 from commerce.events import Money, PaymentFailed, PaymentRefunded, PaymentSucceeded
 from commerce.items import to_attribute_values
 from commerce.outbox import outbox_put
@@ -38,29 +40,16 @@ def _key(order_id: str) -> dict[str, Any]:
     return {"pk": {"S": f"PAYMENT#{order_id}"}, "sk": {"S": "PAYMENT"}}
 
 
-def _is_conditional_failure(exc: Exception, index: int | None = None) -> bool:
-    response = getattr(exc, "response", {}) or {}
-    code = response.get("Error", {}).get("Code")
-    if code == "ConditionalCheckFailedException":
-        return True
-    if code != "TransactionCanceledException":
-        return False
-    reasons = response.get("CancellationReasons") or []
-    if index is None:
-        return any(r.get("Code") == "ConditionalCheckFailed" for r in reasons)
-    return len(reasons) > index and reasons[index].get("Code") == "ConditionalCheckFailed"
-
-
+@dataclass(frozen=True)
 class DynamoPaymentStore:
-    def __init__(self, table_name: str | None = None) -> None:
-        self.table = table_name or os.environ["TABLE_NAME"]
+    table: str
+
+    @classmethod
+    def from_env(cls) -> DynamoPaymentStore:
+        return cls(table=os.environ["TABLE_NAME"])
 
     def get(self, order_id: str) -> Payment | None:
-        item = (
-            client("dynamodb")
-            .get_item(TableName=self.table, Key=_key(order_id), ConsistentRead=True)
-            .get("Item")
-        )
+        item = dynamodb().get_item(TableName=self.table, Key=_key(order_id), ConsistentRead=True).get("Item")
         if not item:
             return None
         return Payment(
@@ -74,7 +63,7 @@ class DynamoPaymentStore:
         )
 
     def add(self, payment: Payment) -> bool:
-        now = int(time.time())
+        now = epoch_now()
         item = {
             "pk": f"PAYMENT#{payment.order_id}",
             "sk": "PAYMENT",
@@ -89,13 +78,15 @@ class DynamoPaymentStore:
             "updatedAt": now,
         }
         try:
-            client("dynamodb").put_item(
+            dynamodb().put_item(
                 TableName=self.table,
                 Item=to_attribute_values(item),
                 ConditionExpression="attribute_not_exists(pk)",
             )
-        except client("dynamodb").exceptions.ConditionalCheckFailedException:
-            return False
+        except Exception as error:
+            if condition_failed(error):
+                return False
+            raise
         return True
 
     def move(
@@ -112,7 +103,7 @@ class DynamoPaymentStore:
         if current is None or current.status not in allowed_from:
             return False  # the guard below would refuse it too; spare the cancelled write
         names = {"#status": "status"}
-        values: dict[str, Any] = {":to": {"S": to.value}, ":now": {"N": str(int(time.time()))}}
+        values: dict[str, Any] = {":to": {"S": to.value}, ":now": {"N": str(epoch_now())}}
         conditions = []
         for n, status in enumerate(allowed_from):
             values[f":from{n}"] = {"S": status.value}
@@ -145,9 +136,9 @@ class DynamoPaymentStore:
                 )
             )
         try:
-            client("dynamodb").transact_write_items(TransactItems=items)
-        except client("dynamodb").exceptions.TransactionCanceledException as exc:
-            if _is_conditional_failure(exc):
+            dynamodb().transact_write_items(TransactItems=items)
+        except Exception as error:
+            if condition_failed(error):
                 return False
             raise
         return True
@@ -171,7 +162,7 @@ class DynamoPaymentStore:
 
     # -- Stripe webhook markers ------------------------------------------------------------------
     def seen_stripe_event(self, stripe_event_id: str) -> bool:
-        item = client("dynamodb").get_item(
+        item = dynamodb().get_item(
             TableName=self.table,
             Key={"pk": {"S": f"STRIPE_EVENT#{stripe_event_id}"}, "sk": {"S": "STRIPE_EVENT"}},
             ConsistentRead=True,
@@ -179,9 +170,9 @@ class DynamoPaymentStore:
         return "Item" in item
 
     def remember_stripe_event(self, stripe_event_id: str, event_type: str) -> None:
-        now = int(time.time())
+        now = epoch_now()
         try:
-            client("dynamodb").put_item(
+            dynamodb().put_item(
                 TableName=self.table,
                 Item=to_attribute_values(
                     {
@@ -194,5 +185,6 @@ class DynamoPaymentStore:
                 ),
                 ConditionExpression="attribute_not_exists(pk)",
             )
-        except client("dynamodb").exceptions.ConditionalCheckFailedException:
-            pass
+        except Exception as error:
+            if not condition_failed(error):
+                raise

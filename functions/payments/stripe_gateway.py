@@ -5,7 +5,9 @@ The API key and webhook secret come from the Secrets Manager secret named by `ST
 `STRIPE_API_BASE` (set only locally and in tests) points the SDK at the Stripe stub. Every request
 has a timeout and at most two network retries; Stripe's own idempotency keys (`charge-<orderId>`,
 `refund-<orderId>`) make a retried or repeated request return the first answer instead of charging
-again. Card declines are a business outcome; anything transient raises so the message is retried.
+again, and a charge runs at most once per triggering event (`once_per`, Powertools Idempotency on
+the payments table: `commerce.idempotency`). Card declines are a business outcome; anything
+transient raises so the message is retried.
 
 A key Stripe refuses (the placeholder a first deploy creates, or a revoked key) is not transient, but
 it is fixable without losing orders: it is logged as an error that says what to do, counted
@@ -22,6 +24,7 @@ from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
 
+from commerce.idempotency import run_once
 from commerce.observability import logger, metrics, tracer
 from commerce.parameters import secret
 from payments.domain import Charged, Declined, Payment
@@ -77,7 +80,28 @@ def _refused_key(exc: Exception) -> None:
 
 
 class StripeGateway:
-    def charge(self, payment: Payment, correlation_id: str = "") -> Charged | Declined:
+    """Stripe behind the `PaymentGateway` port; `table_name` holds the once-per-event records."""
+
+    def __init__(self, table_name: str) -> None:
+        self.table_name = table_name
+
+    @classmethod
+    def from_env(cls) -> StripeGateway:
+        return cls(table_name=os.environ["TABLE_NAME"])
+
+    def charge(self, payment: Payment, *, correlation_id: str, once_per: str) -> Charged | Declined:
+        def call() -> dict[str, Any]:
+            outcome = self._charge(payment, correlation_id)
+            if isinstance(outcome, Charged):
+                return {"paymentId": outcome.payment_id}
+            return {"declined": outcome.reason}
+
+        result = run_once("charge", once_per, call, table_name=self.table_name)
+        if "paymentId" in result:
+            return Charged(payment_id=result["paymentId"])
+        return Declined(reason=str(result.get("declined", "declined")))
+
+    def _charge(self, payment: Payment, correlation_id: str) -> Charged | Declined:
         import stripe
 
         try:

@@ -11,10 +11,8 @@ from payments.domain import (
     OrderNotYetKnown,
     Payment,
     Status,
-    cancel,
-    charge,
-    provider_confirmed,
 )
+from payments.service import Payments
 
 
 class MemoryStore:
@@ -49,7 +47,7 @@ class FakeGateway:
         self.charges: list[str] = []
         self.refunds: list[str] = []
 
-    def charge(self, payment: Payment, correlation_id: str = "") -> Charged | Declined:
+    def charge(self, payment: Payment, *, correlation_id: str, once_per: str) -> Charged | Declined:
         self.charges.append(payment.order_id)
         return self.outcome
 
@@ -63,14 +61,18 @@ def pending(order_id: str = "o-1") -> Payment:
 
 def test_charge_before_the_order_is_known_asks_for_a_retry() -> None:
     with pytest.raises(OrderNotYetKnown):
-        charge(MemoryStore(), FakeGateway(Charged("pi_1")), "o-1", correlation_id="c")
+        Payments(MemoryStore(), FakeGateway(Charged("pi_1"))).charge(
+            "o-1", correlation_id="c", trigger_event_id="t"
+        )
 
 
 def test_a_paid_order_is_never_charged_again() -> None:
     store, gateway = MemoryStore(), FakeGateway(Charged("pi_1"))
     store.add(pending())
-    assert charge(store, gateway, "o-1", correlation_id="c") == "paid"
-    assert charge(store, gateway, "o-1", correlation_id="c").startswith("skipped")
+    assert Payments(store, gateway).charge("o-1", correlation_id="c", trigger_event_id="t") == "paid"
+    assert (
+        Payments(store, gateway).charge("o-1", correlation_id="c", trigger_event_id="t").startswith("skipped")
+    )
     assert gateway.charges == ["o-1"]
     assert store.events == [("PAID", "o-1")]
 
@@ -78,7 +80,12 @@ def test_a_paid_order_is_never_charged_again() -> None:
 def test_declined_card_fails_the_payment() -> None:
     store = MemoryStore()
     store.add(pending())
-    assert charge(store, FakeGateway(Declined("card_declined")), "o-1", correlation_id="c") == "declined"
+    assert (
+        Payments(store, FakeGateway(Declined("card_declined"))).charge(
+            "o-1", correlation_id="c", trigger_event_id="t"
+        )
+        == "declined"
+    )
     assert store.payments["o-1"].status is Status.FAILED
 
 
@@ -86,22 +93,30 @@ def test_a_charge_that_lands_after_the_cancellation_is_refunded() -> None:
     store, gateway = MemoryStore(), FakeGateway(Charged("pi_1"))
     store.add(pending())
     store.before_move = [Status.CANCELLED]  # the order is cancelled while Stripe is charging
-    assert charge(store, gateway, "o-1", correlation_id="c") == "paid after cancellation, refunded"
+    assert (
+        Payments(store, gateway).charge("o-1", correlation_id="c", trigger_event_id="t")
+        == "paid after cancellation, refunded"
+    )
     assert gateway.refunds == ["pi_1"]
     assert store.payments["o-1"].status is Status.REFUNDED
 
 
 def test_cancel_before_the_order_is_known_leaves_a_tombstone_that_prevents_the_charge() -> None:
     store, gateway = MemoryStore(), FakeGateway(Charged("pi_1"))
-    assert cancel(store, gateway, "o-1", correlation_id="c") == "cancelled before placed"
+    assert Payments(store, gateway).cancel("o-1", correlation_id="c") == "cancelled before placed"
     assert not store.add(pending())
-    assert charge(store, gateway, "o-1", correlation_id="c").startswith("skipped")
+    assert (
+        Payments(store, gateway).charge("o-1", correlation_id="c", trigger_event_id="t").startswith("skipped")
+    )
     assert gateway.charges == []
 
 
 def test_webhook_confirmation_of_an_already_paid_order_changes_nothing() -> None:
     store = MemoryStore()
     store.add(pending())
-    charge(store, FakeGateway(Charged("pi_1")), "o-1", correlation_id="c")
-    assert provider_confirmed(store, "o-1", "pi_1", correlation_id="c") == "already recorded"
+    Payments(store, FakeGateway(Charged("pi_1"))).charge("o-1", correlation_id="c", trigger_event_id="t")
+    assert (
+        Payments(store, FakeGateway(Charged("pi_1"))).provider_confirmed("o-1", "pi_1", correlation_id="c")
+        == "already recorded"
+    )
     assert store.events == [("PAID", "o-1")]
