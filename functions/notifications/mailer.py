@@ -1,27 +1,25 @@
 """SES v2 adapter: sends one plain-text email per event id (Powertools Idempotency on our table).
 
 The sender address comes from `EMAIL_FROM` (an address, not a secret). A message SES refuses for
-good is not retried: it goes to the DLQ at once with a reason that names no address — an unverified
-recipient or sender while the account is in the SES sandbox (`MessageRejected`, or `AccessDenied`:
-in the sandbox SES also authorizes against the recipient's identity), an unverified MAIL FROM
-domain, a paused or suspended account. Redrive the DLQ once the cause is fixed (docs/runbook.md).
-Addresses are never logged.
+good raises `Undeliverable`, which the consumer sends to the DLQ at once with a reason that names no
+address — an unverified recipient or sender while the account is in the SES sandbox
+(`MessageRejected`, or `AccessDenied`: in the sandbox SES also authorizes against the recipient's
+identity), an unverified MAIL FROM domain, a paused or suspended account. Redrive the DLQ once the
+cause is fixed (docs/runbook.md). Addresses are never logged.
 https://docs.aws.amazon.com/ses/latest/dg/request-production-access.html
 """
 
 from __future__ import annotations
 
-import base64
 import os
+from dataclasses import dataclass
 from typing import Any
 
-from botocore.exceptions import ClientError
-
-from commerce.aws import client
-from commerce.consumer import InvalidEvent
+from commerce.aws import sesv2
+from commerce.dynamodb import error_code
 from commerce.idempotency import run_once
 from commerce.observability import logger
-from notifications.domain import Email
+from notifications.domain import Email, Undeliverable
 
 #: SES error codes no retry can fix (sandbox, unverified identities, a paused account).
 REFUSED_FOR_GOOD = frozenset(
@@ -36,19 +34,23 @@ REFUSED_FOR_GOOD = frozenset(
 )
 
 
+@dataclass(frozen=True)
 class SesMailer:
-    def __init__(self, lambda_context: Any = None) -> None:
-        self.lambda_context = lambda_context
+    sender: str
+    table_name: str  # where the once-per-event records live
+
+    @classmethod
+    def from_env(cls) -> SesMailer:
+        return cls(sender=os.environ.get("EMAIL_FROM", ""), table_name=os.environ["TABLE_NAME"])
 
     def send_once(self, event_id: str, to: str, email: Email) -> bool:
         sent_now = False
 
         def send() -> dict[str, Any]:
             nonlocal sent_now
-            ses = client("sesv2")
             try:
-                response = ses.send_email(
-                    FromEmailAddress=os.environ["EMAIL_FROM"],
+                response = sesv2().send_email(
+                    FromEmailAddress=self.sender,
                     Destination={"ToAddresses": [to]},
                     Content={
                         "Simple": {
@@ -57,8 +59,8 @@ class SesMailer:
                         }
                     },
                 )
-            except ClientError as exc:
-                code = exc.response.get("Error", {}).get("Code", "")
+            except Exception as error:
+                code = error_code(error)
                 if code not in REFUSED_FOR_GOOD:
                     raise
                 logger.error(
@@ -66,24 +68,11 @@ class SesMailer:
                     "(in the SES sandbox both addresses must be verified: docs/runbook.md)",
                     extra={"code": code},
                 )
-                raise InvalidEvent(f"SES refused the message ({code})") from exc
+                raise Undeliverable(f"SES refused the message ({code})") from error
             sent_now = True
-            logger.info(
-                "email sent", extra={"message_id": response.get("MessageId"), "subject": email.subject}
-            )
+            message_id = response.get("MessageId")
+            logger.info("email sent", extra={"message_id": message_id, "subject": email.subject})
             return {"messageId": str(response.get("MessageId", ""))}
 
-        run_once(
-            "email", event_id, send, table_name=os.environ["TABLE_NAME"], lambda_context=self.lambda_context
-        )
+        run_once("email", event_id, send, table_name=self.table_name)
         return sent_now
-
-
-def decrypt_contact(user_id: str, ciphertext: str) -> str:
-    """The address identity encrypted for us under the contact key, bound to the user id."""
-    response = client("kms").decrypt(
-        CiphertextBlob=base64.b64decode(ciphertext),
-        EncryptionContext={"userId": user_id},
-        KeyId=os.environ["CONTACT_KEY_ARN"],
-    )
-    return bytes(response["Plaintext"]).decode()

@@ -9,10 +9,12 @@ The table is encrypted with a customer-managed key; the address never leaves thi
 from __future__ import annotations
 
 import os
-import time
+from dataclasses import dataclass
 from typing import Any
 
-from commerce.aws import client
+from commerce.aws import dynamodb
+from commerce.clock import epoch_now
+from commerce.dynamodb import condition_failed
 from notifications.domain import Contact, ContactStatus
 
 
@@ -20,16 +22,16 @@ def _key(user_id: str) -> dict[str, Any]:
     return {"pk": {"S": f"CONTACT#{user_id}"}, "sk": {"S": "CONTACT"}}
 
 
+@dataclass(frozen=True)
 class DynamoContactStore:
-    def __init__(self, table_name: str | None = None) -> None:
-        self.table = table_name or os.environ["TABLE_NAME"]
+    table: str
+
+    @classmethod
+    def from_env(cls) -> DynamoContactStore:
+        return cls(table=os.environ["TABLE_NAME"])
 
     def get(self, user_id: str) -> Contact | None:
-        item = (
-            client("dynamodb")
-            .get_item(TableName=self.table, Key=_key(user_id), ConsistentRead=True)
-            .get("Item")
-        )
+        item = dynamodb().get_item(TableName=self.table, Key=_key(user_id), ConsistentRead=True).get("Item")
         if not item:
             return None
         return Contact(
@@ -39,30 +41,31 @@ class DynamoContactStore:
         )
 
     def add(self, user_id: str, email: str) -> bool:
-        dynamodb = client("dynamodb")
         try:
-            dynamodb.put_item(
+            dynamodb().put_item(
                 TableName=self.table,
                 Item={
                     **_key(user_id),
                     "entity": {"S": "Contact"},
                     "status": {"S": ContactStatus.ACTIVE.value},
                     "email": {"S": email},
-                    "updatedAt": {"N": str(int(time.time()))},
+                    "updatedAt": {"N": str(epoch_now())},
                 },
                 ConditionExpression="attribute_not_exists(pk)",
             )
-        except dynamodb.exceptions.ConditionalCheckFailedException:
-            return False
+        except Exception as error:
+            if condition_failed(error):
+                return False
+            raise
         return True
 
     def erase(self, user_id: str) -> None:
-        client("dynamodb").put_item(
+        dynamodb().put_item(
             TableName=self.table,
             Item={
                 **_key(user_id),
                 "entity": {"S": "Contact"},
                 "status": {"S": ContactStatus.ERASED.value},
-                "updatedAt": {"N": str(int(time.time()))},
+                "updatedAt": {"N": str(epoch_now())},
             },
         )
