@@ -49,8 +49,8 @@ def stack_outputs(outputs_file: Path, stack: str | None) -> dict[str, Any]:
 
 def create_admin(outputs: dict[str, Any], email: str, password: str, name: str) -> tuple[str, bool]:
     """(user id, True if created / False if an existing account was promoted)."""
-    from identity.domain import Identity
     from identity.models import RegisterRequest
+    from identity.service import Accounts
     from identity.store import DynamoIdentityStore
 
     request = RegisterRequest(email=email, password=password, name=name)  # same rules as the API
@@ -60,7 +60,7 @@ def create_admin(outputs: dict[str, Any], email: str, password: str, name: str) 
     store = DynamoIdentityStore(
         table=str(outputs["IdentityTableName"]), users_table=str(outputs["UsersTableName"])
     )
-    service = Identity(store=store, encrypt_contact=encrypt_contact)
+    service = Accounts(store=store, encrypt_contact=encrypt_contact)
     return service.ensure_admin(request.email, request.password, request.name)
 
 

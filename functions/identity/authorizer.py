@@ -1,4 +1,5 @@
-"""The API's Lambda TOKEN authorizer: verifies an ES256 access token, returns an IAM policy.
+"""The API's Lambda TOKEN authorizer: verifies an ES256 access token, returns an IAM policy
+(Powertools' `APIGatewayAuthorizerResponse`).
 
 Allow covers the whole API stage (`<apiId>/<stage>/*/*`) because API Gateway caches the result for
 5 minutes per token and reuses it on every route. The context carries `{userId, roles}` — the only
@@ -11,9 +12,12 @@ from __future__ import annotations
 from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.typing import LambdaContext
+from aws_lambda_powertools.utilities.data_classes.api_gateway_authorizer_event import (
+    APIGatewayAuthorizerResponse,
+    parse_api_gateway_arn,
+)
 
-from commerce.observability import logger, metrics, tracer
+from commerce.observability import instrumented, logger, metrics
 from identity import keys, tokens
 
 _settings: list[tokens.TokenSettings] = []
@@ -32,13 +36,26 @@ def bearer_token(header: str) -> str:
     return token.strip()
 
 
-def api_wildcard(method_arn: str) -> str:
-    """`arn:aws:execute-api:<region>:<account>:<apiId>/<stage>/<verb>/<path>` → `.../<apiId>/<stage>/*/*`."""
-    prefix, _, path = method_arn.partition("/")
-    stage = path.split("/", 1)[0]
-    if not prefix.startswith("arn:") or not stage:
+def allow_the_stage(method_arn: str, principal_id: str, context: dict[str, str]) -> dict[str, Any]:
+    """The policy (Powertools' `APIGatewayAuthorizerResponse`) that allows every route of the stage
+    `method_arn` (`arn:aws:execute-api:<region>:<account>:<apiId>/<stage>/<verb>/<path>`) belongs to."""
+    parts = method_arn.split(":")
+    if len(parts) != 6 or parts[0] != "arn" or parts[5].count("/") < 2:
         raise tokens.InvalidToken("unexpected methodArn")
-    return f"{prefix}/{stage}/*/*"
+    route = parse_api_gateway_arn(method_arn)
+    if not route.api_id or not route.stage:
+        raise tokens.InvalidToken("unexpected methodArn")
+    response = APIGatewayAuthorizerResponse(
+        principal_id=principal_id,
+        region=route.region,
+        aws_account_id=route.aws_account_id,
+        api_id=route.api_id,
+        stage=route.stage,
+        context=context,
+        partition=route.partition,
+    )
+    response.allow_all_routes()
+    return response.asdict()
 
 
 def authorize(event: dict[str, Any]) -> dict[str, Any]:
@@ -49,29 +66,17 @@ def authorize(event: dict[str, Any]) -> dict[str, Any]:
     except keys.UnknownKey:
         raise tokens.InvalidToken("unknown kid") from None
     claims = tokens.verify(token, public_key, _token_settings())
-    return {
-        "principalId": claims["sub"],
-        "policyDocument": {
-            "Version": "2012-10-17",
-            "Statement": [
-                {
-                    "Action": "execute-api:Invoke",
-                    "Effect": "Allow",
-                    "Resource": api_wildcard(str(event.get("methodArn") or "")),
-                }
-            ],
-        },
-        "context": {"userId": claims["sub"], "roles": ",".join(claims.get("roles", []))},
-    }
+    context = {"userId": claims["sub"], "roles": ",".join(claims.get("roles", []))}
+    return allow_the_stage(str(event.get("methodArn") or ""), claims["sub"], context)
 
 
-@logger.inject_lambda_context
-@tracer.capture_lambda_handler
-@metrics.log_metrics(capture_cold_start_metric=True)
-def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+def handle(event: dict[str, Any], _context: Any) -> dict[str, Any]:
     try:
         return authorize(event)
     except tokens.InvalidToken as refused:
         metrics.add_metric(name="TokensRejected", unit=MetricUnit.Count, value=1)
         logger.info("token rejected", extra={"reason": str(refused)})
         raise Exception("Unauthorized") from None
+
+
+lambda_handler = instrumented(handle)

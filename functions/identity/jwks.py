@@ -3,13 +3,10 @@
 # No `from __future__ import annotations` here: Powertools' validation reads the route's
 # annotations at runtime.
 
-from typing import Any
-
 from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from commerce.api import json_response, make_resolver
-from commerce.observability import logger, metrics, tracer
+from commerce.api import http_handler, json_response, make_resolver
+from commerce.observability import tracer
 from commerce.openapi import json_response_doc
 from identity.keys import verification_key_ders
 from identity.models import Jwks
@@ -34,8 +31,4 @@ def jwks() -> Response[str]:
     return json_response(200, {"keys": keys}, headers={"Cache-Control": "public, max-age=300"})
 
 
-@logger.inject_lambda_context(correlation_id_path="requestContext.requestId")
-@tracer.capture_lambda_handler
-@metrics.log_metrics(capture_cold_start_metric=True)
-def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return app.resolve(event, context)
+lambda_handler = http_handler(app)

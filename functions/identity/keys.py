@@ -1,4 +1,5 @@
-"""KMS and SSM adapter: which keys sign and verify, KMS `Sign`, public keys, contact encryption.
+"""KMS and SSM adapter: which keys sign and verify, KMS `Sign`, public keys, contact encryption
+(the signing and contact *keys*; the identity table's key layout is commerce.identity_table).
 
 The key set is `{"active": <key>, "verify": [<key>, ...]}` (key ids or ARNs). `active` signs new
 tokens; every key in `verify` (plus `active`) may have signed a live token, so the authorizer
@@ -28,7 +29,7 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from commerce.aws import client
+from commerce.aws import kms
 from commerce.observability import logger
 from commerce.parameters import clear as clear_parameters
 from commerce.parameters import ssm_parameter
@@ -95,15 +96,13 @@ def _parse(raw: Any) -> SigningKeys:
 
 def kms_sign(key_ref: str, message: bytes) -> bytes:
     """A DER ECDSA P-256/SHA-256 signature of `message` (the JWS signing input, < 4 KiB)."""
-    response = client("kms").sign(
-        KeyId=key_ref, Message=message, MessageType="RAW", SigningAlgorithm="ECDSA_SHA_256"
-    )
+    response = kms().sign(KeyId=key_ref, Message=message, MessageType="RAW", SigningAlgorithm="ECDSA_SHA_256")
     return bytes(response["Signature"])
 
 
 def _public_key_der(kid: str, key_ref: str) -> bytes:
     if kid not in _public_key_ders:
-        _public_key_ders[kid] = bytes(client("kms").get_public_key(KeyId=key_ref)["PublicKey"])
+        _public_key_ders[kid] = bytes(kms().get_public_key(KeyId=key_ref)["PublicKey"])
     return _public_key_ders[kid]
 
 
@@ -127,11 +126,6 @@ def public_key(kid: str) -> Any:
     return _public_keys[kid]
 
 
-def verification_keys() -> dict[str, Any]:
-    """kid → public key for every key that may have signed a live token."""
-    return {kid: public_key(kid) for kid in signing_keys().by_kid}
-
-
 def verification_key_ders() -> dict[str, bytes]:
     """kid → DER SubjectPublicKeyInfo for every key that may have signed a live token (for JWKS)."""
     return {kid: _public_key_der(kid, ref) for kid, ref in signing_keys().by_kid.items()}
@@ -139,7 +133,7 @@ def verification_key_ders() -> dict[str, bytes]:
 
 def encrypt_contact(email: str, user_id: str) -> str:
     """The email encrypted under the contact key, bound to the user id (base64)."""
-    blob = client("kms").encrypt(
+    blob = kms().encrypt(
         KeyId=os.environ["CONTACT_KEY_ID"],
         Plaintext=email.encode("utf-8"),
         EncryptionContext={"userId": user_id},
@@ -166,15 +160,22 @@ def token_settings() -> Any:
 
 
 class KmsAccessTokenIssuer:
-    """Issues ES256 access tokens signed by the currently active KMS key (`kid` = its key id)."""
+    """Issues ES256 access tokens signed by the currently active KMS key (`kid` = its key id).
+
+    Its settings (issuer, audience: JWT_ISSUER, JWT_AUDIENCE) are read when the first token is
+    issued, so functions that never issue one can build it without them."""
 
     def __init__(self, settings: Any | None = None) -> None:
-        self.settings = settings or token_settings()
-        self.ttl_seconds: int = self.settings.ttl_seconds
+        from identity.tokens import ACCESS_TOKEN_TTL_SECONDS
+
+        self._settings = settings
+        self.ttl_seconds: int = settings.ttl_seconds if settings is not None else ACCESS_TOKEN_TTL_SECONDS
 
     def __call__(self, user_id: str, roles: Any, now: int) -> str:
         from identity import tokens
 
+        if self._settings is None:
+            self._settings = token_settings()
         active = signing_keys().active
-        claims = tokens.access_claims(user_id, roles, self.settings, now)
+        claims = tokens.access_claims(user_id, roles, self._settings, now)
         return tokens.encode(claims, kid_of(active), lambda message: kms_sign(active, message))

@@ -7,21 +7,18 @@ A wrong password and an unknown email get the same 401; 5 failures for one email
 # No `from __future__ import annotations` here: Powertools reads the `Annotated[..., Body()]`
 # parameter at runtime to validate the request body.
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body
 from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from commerce.api import json_response, make_resolver
+from commerce.api import http_handler, json_response, make_resolver, problem_for
+from commerce.errors import DomainError
 from commerce.observability import logger, metrics, tracer
 from commerce.openapi import json_response_doc, problem_responses
-from commerce.problems import Problem
-from identity.domain import Identity
-from identity.keys import KmsAccessTokenIssuer
 from identity.models import LoginRequest, TokenPair
-from identity.store import DynamoIdentityStore
+from identity.wiring import accounts
 
 app = make_resolver()
 
@@ -48,19 +45,14 @@ app = make_resolver()
 )
 @tracer.capture_method
 def login(body: Annotated[LoginRequest, Body()]) -> Response[str]:
-    service = Identity(store=DynamoIdentityStore.from_env(), issue_access_token=KmsAccessTokenIssuer())
     try:
-        pair = service.login(body.email, body.password)
-    except Problem as problem:
+        pair = accounts().login(body.email, body.password)
+    except DomainError as refused:
         metrics.add_metric(name="LoginsRefused", unit=MetricUnit.Count, value=1)
-        logger.info("login refused", extra={"status": problem.status})
+        logger.info("login refused", extra={"status": problem_for(refused).status})
         raise
     metrics.add_metric(name="Logins", unit=MetricUnit.Count, value=1)
     return json_response(200, pair.body(), headers={"Cache-Control": "no-store"})
 
 
-@logger.inject_lambda_context(correlation_id_path="requestContext.requestId")
-@tracer.capture_lambda_handler
-@metrics.log_metrics(capture_cold_start_metric=True)
-def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return app.resolve(event, context)
+lambda_handler = http_handler(app)

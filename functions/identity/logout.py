@@ -3,18 +3,16 @@
 # No `from __future__ import annotations` here: Powertools reads the `Annotated[..., Body()]`
 # parameter at runtime to validate the request body.
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body
-from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from commerce.api import make_resolver
-from commerce.observability import logger, metrics, tracer
+from commerce.api import http_handler, make_resolver
+from commerce.observability import tracer
 from commerce.openapi import empty_response_doc, problem_responses
-from identity.domain import Identity
 from identity.models import RefreshRequest
-from identity.store import DynamoIdentityStore
+from identity.wiring import accounts
 
 app = make_resolver()
 
@@ -30,12 +28,8 @@ app = make_resolver()
 )
 @tracer.capture_method
 def logout(body: Annotated[RefreshRequest, Body()]) -> Response[str]:
-    Identity(store=DynamoIdentityStore.from_env()).logout(body.refreshToken)
+    accounts().logout(body.refreshToken)
     return Response(status_code=204, body="")
 
 
-@logger.inject_lambda_context(correlation_id_path="requestContext.requestId")
-@tracer.capture_lambda_handler
-@metrics.log_metrics(capture_cold_start_metric=True)
-def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return app.resolve(event, context)
+lambda_handler = http_handler(app)

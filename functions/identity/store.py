@@ -1,6 +1,6 @@
 """DynamoDB adapter of the identity table (and the profile written at registration).
 
-Key layout: `commerce.identity_keys`. Registration is one `TransactWriteItems` over both tables:
+Key layout: `commerce.identity_table`. Registration is one `TransactWriteItems` over both tables:
 credential, case-insensitive email claim (`attribute_not_exists`), profile and the `UserRegistered`
 outbox entry. Refresh-token rotation is one transaction too, so a token is used at most once.
 """
@@ -8,13 +8,14 @@ outbox entry. Refresh-token rotation is one transaction too, so a token is used 
 from __future__ import annotations
 
 import os
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from commerce.aws import client
-from commerce.identity_keys import (
+from commerce.aws import dynamodb
+from commerce.clock import iso_now
+from commerce.dynamodb import cancellation_reasons, condition_failed
+from commerce.identity_table import (
     credential_key,
     email_claim_key,
     family_index_key,
@@ -26,11 +27,6 @@ from commerce.identity_keys import (
 from commerce.items import from_attribute_values, to_attribute_values
 from commerce.outbox import outbox_put
 from identity.domain import Credential, EmailTaken, NewAccount, RefreshRecord, RotationRefused
-
-
-def _cancellation_codes(error: Any) -> list[str]:
-    reasons = error.response.get("CancellationReasons") or []
-    return [str(reason.get("Code") or "None") for reason in reasons]
 
 
 @dataclass
@@ -46,8 +42,6 @@ class DynamoIdentityStore:
 
     # -- accounts ---------------------------------------------------------------------------
     def create_account(self, account: NewAccount, correlation_id: str) -> None:
-        from botocore.exceptions import ClientError
-
         roles = list(account.roles)
         credential = {
             **credential_key(account.user_id),
@@ -81,10 +75,9 @@ class DynamoIdentityStore:
             outbox_put(self.table, "UserRegistered", event, correlation_id=correlation_id),
         ]
         try:
-            client("dynamodb").transact_write_items(TransactItems=items)
-        except ClientError as error:
-            codes = _cancellation_codes(error)
-            if len(codes) > 1 and codes[1] == "ConditionalCheckFailed":
+            dynamodb().transact_write_items(TransactItems=items)
+        except Exception as error:
+            if condition_failed(error, 1):
                 raise EmailTaken() from None
             raise
 
@@ -99,9 +92,7 @@ class DynamoIdentityStore:
         }
 
     def _get(self, table: str, key: dict[str, str]) -> dict[str, Any] | None:
-        response = client("dynamodb").get_item(
-            TableName=table, Key=to_attribute_values(key), ConsistentRead=True
-        )
+        response = dynamodb().get_item(TableName=table, Key=to_attribute_values(key), ConsistentRead=True)
         item = response.get("Item")
         return from_attribute_values(item) if item else None
 
@@ -126,8 +117,8 @@ class DynamoIdentityStore:
         if current is None:
             raise LookupError("no such user")
         merged = sorted(set(current.roles) | set(roles))
-        values = to_attribute_values({":roles": merged, ":now": _iso_now()})
-        client("dynamodb").transact_write_items(
+        values = to_attribute_values({":roles": merged, ":now": iso_now()})
+        dynamodb().transact_write_items(
             TransactItems=[
                 {
                     "Update": {
@@ -158,7 +149,7 @@ class DynamoIdentityStore:
         return int(item.get("count", 0)) if item else 0
 
     def record_login_failure(self, email_hash: str, window_start: int, expires_at: int) -> None:
-        client("dynamodb").update_item(
+        dynamodb().update_item(
             TableName=self.table,
             Key=to_attribute_values(login_failures_key(email_hash, window_start)),
             UpdateExpression="ADD #count :one SET expiresAt = :expires, entity = :entity",
@@ -184,7 +175,7 @@ class DynamoIdentityStore:
             "expiresAt": expires_at,
         }
         token = self._token_item(token_hash, user_id, family_id, expires_at)
-        client("dynamodb").transact_write_items(
+        dynamodb().transact_write_items(
             TransactItems=[
                 self._put(self.table, family),
                 self._put(self.table, index),
@@ -216,8 +207,6 @@ class DynamoIdentityStore:
 
     def rotate(self, old_hash: str, record: RefreshRecord, new_hash: str, expires_at: int, now: int) -> None:
         """Mark the old token used, keep the family alive and add the new token — all or nothing."""
-        from botocore.exceptions import ClientError
-
         values = to_attribute_values(
             {":active": "active", ":used": "used", ":now": now, ":expires": expires_at}
         )
@@ -256,22 +245,19 @@ class DynamoIdentityStore:
             self._put(self.table, self._token_item(new_hash, record.user_id, record.family_id, expires_at)),
         ]
         try:
-            client("dynamodb").transact_write_items(TransactItems=items)
-        except ClientError as error:
-            codes = _cancellation_codes(error)
-            if not codes:
+            dynamodb().transact_write_items(TransactItems=items)
+        except Exception as error:
+            if not cancellation_reasons(error):
                 raise
-            if codes[0] == "ConditionalCheckFailed":
+            if condition_failed(error, 0):
                 raise RotationRefused(reused=True) from None
-            if len(codes) > 1 and codes[1] == "ConditionalCheckFailed":
+            if condition_failed(error, 1):
                 raise RotationRefused(reused=False) from None
             raise
 
     def revoke_family(self, family_id: str) -> None:
-        from botocore.exceptions import ClientError
-
         try:
-            client("dynamodb").update_item(
+            dynamodb().update_item(
                 TableName=self.table,
                 Key=to_attribute_values(family_key(family_id)),
                 UpdateExpression="SET #status = :revoked",
@@ -279,10 +265,6 @@ class DynamoIdentityStore:
                 ExpressionAttributeNames={"#status": "status"},
                 ExpressionAttributeValues=to_attribute_values({":revoked": "revoked"}),
             )
-        except ClientError as error:
-            if error.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
+        except Exception as error:
+            if not condition_failed(error):
                 raise
-
-
-def _iso_now() -> str:
-    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())

@@ -14,7 +14,7 @@ from typing import Any
 
 from commerce.aws import client
 from commerce.events import UserDeleted
-from commerce.identity_keys import (
+from commerce.identity_table import (
     FAMILY_INDEX_PREFIX,
     credential_key,
     email_claim_key,

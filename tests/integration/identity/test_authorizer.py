@@ -74,7 +74,9 @@ def test_valid_token_is_allowed_on_the_whole_api_with_user_and_roles_in_context(
     assert statement["Effect"] == "Allow"
     assert statement["Action"] == "execute-api:Invoke"
     # API-wide, because API Gateway reuses the cached result on every route for this token.
-    assert statement["Resource"] == "arn:aws:execute-api:us-east-1:123456789012:abc123/test/*/*"
+    # A statement's Resource is one ARN or a list (IAM policy "Resource"; AWS: "Output from an API
+    # Gateway Lambda authorizer"); Powertools' APIGatewayAuthorizerResponse writes a list.
+    assert statement["Resource"] == ["arn:aws:execute-api:us-east-1:123456789012:abc123/test/*/*"]
 
 
 def test_token_issued_by_login_is_allowed(identity_stack: IdentityStack) -> None:

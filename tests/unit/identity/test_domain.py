@@ -8,9 +8,10 @@ from dataclasses import dataclass, field, replace
 import pytest
 from identity import domain
 from identity.domain import Credential, NewAccount, RefreshRecord, RotationRefused
+from identity.service import Accounts
 
-from commerce.identity_keys import normalize_email
-from commerce.problems import Conflict, TooManyRequests, Unauthorized
+from commerce.errors import Conflict, NotAuthenticated, RateLimited
+from commerce.identity_table import normalize_email
 
 
 @dataclass
@@ -84,24 +85,24 @@ def clock() -> Clock:
 
 
 @pytest.fixture
-def service(clock: Clock) -> domain.Identity:
-    service = domain.Identity(store=MemoryStore(), issue_access_token=FakeIssuer(), clock=clock)
+def service(clock: Clock) -> Accounts:
+    service = Accounts(store=MemoryStore(), issue_access_token=FakeIssuer(), clock=clock)
     service.register("ada@example.com", "correct-horse-battery", "Ada")
     return service
 
 
-def test_duplicate_email_in_another_case_is_a_conflict(service: domain.Identity) -> None:
+def test_duplicate_email_in_another_case_is_a_conflict(service: Accounts) -> None:
     with pytest.raises(Conflict):
         service.register("ADA@example.com", "another-password", "Other")
 
 
-def test_lockout_ends_with_its_window(service: domain.Identity, clock: Clock) -> None:
+def test_lockout_ends_with_its_window(service: Accounts, clock: Clock) -> None:
     for _ in range(5):
-        with pytest.raises(Unauthorized):
+        with pytest.raises(NotAuthenticated):
             service.login("ada@example.com", "wrong-password-1")
-    with pytest.raises(TooManyRequests) as locked:
+    with pytest.raises(RateLimited) as locked:
         service.login("ada@example.com", "correct-horse-battery")
-    retry_after = int(locked.value.headers["Retry-After"])
+    retry_after = locked.value.retry_after_seconds
     assert 1 <= retry_after <= 900
 
     clock.now += retry_after
@@ -109,32 +110,32 @@ def test_lockout_ends_with_its_window(service: domain.Identity, clock: Clock) ->
     assert service.login("ada@example.com", "correct-horse-battery").access_token.startswith("access:")
 
 
-def test_four_failures_do_not_lock(service: domain.Identity) -> None:
+def test_four_failures_do_not_lock(service: Accounts) -> None:
     for _ in range(4):
-        with pytest.raises(Unauthorized):
+        with pytest.raises(NotAuthenticated):
             service.login("ada@example.com", "wrong-password-1")
     assert service.login("ada@example.com", "correct-horse-battery").expires_in == 900
 
 
-def test_reuse_of_a_spent_refresh_token_revokes_the_family(service: domain.Identity) -> None:
+def test_reuse_of_a_spent_refresh_token_revokes_the_family(service: Accounts) -> None:
     first = service.login("ada@example.com", "correct-horse-battery")
     second = service.refresh(first.refresh_token)
 
-    with pytest.raises(Unauthorized):
+    with pytest.raises(NotAuthenticated):
         service.refresh(first.refresh_token)
-    with pytest.raises(Unauthorized):
+    with pytest.raises(NotAuthenticated):
         service.refresh(second.refresh_token)
 
 
-def test_refresh_token_expires(service: domain.Identity, clock: Clock) -> None:
+def test_refresh_token_expires(service: Accounts, clock: Clock) -> None:
     pair = service.login("ada@example.com", "correct-horse-battery")
     clock.now += domain.REFRESH_TOKEN_TTL_SECONDS + 1
 
-    with pytest.raises(Unauthorized):
+    with pytest.raises(NotAuthenticated):
         service.refresh(pair.refresh_token)
 
 
-def test_refresh_tokens_have_256_bits_and_are_stored_hashed(service: domain.Identity) -> None:
+def test_refresh_tokens_have_256_bits_and_are_stored_hashed(service: Accounts) -> None:
     pair = service.login("ada@example.com", "correct-horse-battery")
     store = service.store
     assert isinstance(store, MemoryStore)
@@ -144,7 +145,7 @@ def test_refresh_tokens_have_256_bits_and_are_stored_hashed(service: domain.Iden
     assert domain.hash_token(pair.refresh_token) in store.tokens
 
 
-def test_promoting_an_existing_account_adds_admin(service: domain.Identity) -> None:
+def test_promoting_an_existing_account_adds_admin(service: Accounts) -> None:
     user_id, created = service.ensure_admin("ADA@example.com", "ignored-password", "Ada")
 
     assert not created
