@@ -4,17 +4,13 @@ revoked, `UserDeleted` published (through the identity table's outbox)."""
 # No `from __future__ import annotations` here: Powertools' validation reads the route's
 # annotations at runtime.
 
-from typing import Any
-
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from commerce.api import correlation_id, current_identity, make_resolver
+from commerce.api import correlation_id, current_caller, http_handler, make_resolver
 from commerce.observability import logger, metrics, tracer
 from commerce.openapi import BEARER, empty_response_doc, problem_responses
-from users.domain import Profiles
-from users.store import DynamoProfileStore
+from users.wiring import profiles
 
 app = make_resolver()
 
@@ -35,15 +31,11 @@ app = make_resolver()
 )
 @tracer.capture_method
 def delete_me() -> Response[str]:
-    caller = current_identity(app)
-    Profiles(DynamoProfileStore.from_env()).delete(caller, correlation_id(app))
+    caller = current_caller(app)
+    profiles().delete(caller, correlation_id(app))
     metrics.add_metric(name="UsersDeleted", unit=MetricUnit.Count, value=1)
     logger.info("user deleted", extra={"user_id": caller.user_id})
     return Response(status_code=204, body="")
 
 
-@logger.inject_lambda_context(correlation_id_path="requestContext.requestId")
-@tracer.capture_lambda_handler
-@metrics.log_metrics(capture_cold_start_metric=True)
-def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return app.resolve(event, context)
+lambda_handler = http_handler(app)

@@ -5,14 +5,11 @@
 
 from typing import Any
 
-from aws_lambda_powertools.utilities.typing import LambdaContext
-
-from commerce.api import current_identity, make_resolver
-from commerce.observability import logger, metrics, tracer
+from commerce.api import current_caller, http_handler, make_resolver
+from commerce.observability import tracer
 from commerce.openapi import BEARER, json_response_doc, problem_responses
-from users.domain import Profiles
 from users.models import Profile
-from users.store import DynamoProfileStore
+from users.wiring import profiles
 
 app = make_resolver()
 
@@ -31,11 +28,7 @@ app = make_resolver()
 )
 @tracer.capture_method
 def get_user(userId: str) -> dict[str, Any]:
-    return Profiles(DynamoProfileStore.from_env()).of(current_identity(app), userId)
+    return profiles().of(current_caller(app), userId)
 
 
-@logger.inject_lambda_context(correlation_id_path="requestContext.requestId")
-@tracer.capture_lambda_handler
-@metrics.log_metrics(capture_cold_start_metric=True)
-def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return app.resolve(event, context)
+lambda_handler = http_handler(app)

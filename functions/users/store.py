@@ -7,12 +7,13 @@ the user holds (listed under `USER#<id>` / `FAMILY#...` in the identity table)."
 from __future__ import annotations
 
 import os
-import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from commerce.aws import client
+from commerce.aws import dynamodb
+from commerce.clock import iso_now
+from commerce.dynamodb import condition_failed
 from commerce.events import UserDeleted
 from commerce.identity_table import (
     FAMILY_INDEX_PREFIX,
@@ -23,16 +24,6 @@ from commerce.identity_table import (
 )
 from commerce.items import from_attribute_values, to_attribute_values
 from commerce.outbox import outbox_put
-
-
-def _is_conditional_failure(error: Any) -> bool:
-    code = error.response.get("Error", {}).get("Code")
-    if code == "ConditionalCheckFailedException":
-        return True
-    reasons = error.response.get("CancellationReasons") or []
-    return code == "TransactionCanceledException" and any(
-        reason.get("Code") == "ConditionalCheckFailed" for reason in reasons
-    )
 
 
 @dataclass
@@ -48,7 +39,7 @@ class DynamoProfileStore:
 
     def profile(self, user_id: str) -> dict[str, Any] | None:
         item = (
-            client("dynamodb")
+            dynamodb()
             .get_item(
                 TableName=self.table, Key=to_attribute_values(profile_key(user_id)), ConsistentRead=True
             )
@@ -59,10 +50,8 @@ class DynamoProfileStore:
     def update_profile(
         self, user_id: str, changes: Mapping[str, Any], removals: frozenset[str]
     ) -> dict[str, Any] | None:
-        from botocore.exceptions import ClientError
-
         names: dict[str, str] = {}
-        values: dict[str, Any] = {":now": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+        values: dict[str, Any] = {":now": iso_now()}
         sets = ["updatedAt = :now"]
         for index, (field, value) in enumerate(sorted(changes.items())):
             names[f"#f{index}"] = field
@@ -77,7 +66,7 @@ class DynamoProfileStore:
         if names:
             kwargs["ExpressionAttributeNames"] = names
         try:
-            response = client("dynamodb").update_item(
+            response = dynamodb().update_item(
                 TableName=self.table,
                 Key=to_attribute_values(profile_key(user_id)),
                 UpdateExpression=expression,
@@ -86,21 +75,19 @@ class DynamoProfileStore:
                 ReturnValues="ALL_NEW",
                 **kwargs,
             )
-        except ClientError as error:
-            if _is_conditional_failure(error):
+        except Exception as error:
+            if condition_failed(error):
                 return None
             raise
         return from_attribute_values(response["Attributes"])
 
     def delete_account(self, user_id: str, correlation_id: str) -> bool:
         """Remove the profile, credential and email claim and record UserDeleted; False if gone."""
-        from botocore.exceptions import ClientError
-
         profile = self.profile(user_id)
         if profile is None:
             return False
-        dynamodb = client("dynamodb")
-        credential = dynamodb.get_item(
+        client = dynamodb()
+        credential = client.get_item(
             TableName=self.identity_table,
             Key=to_attribute_values(credential_key(user_id)),
             ConsistentRead=True,
@@ -139,20 +126,18 @@ class DynamoProfileStore:
                 }
             )
         try:
-            dynamodb.transact_write_items(TransactItems=items)
-        except ClientError as error:
-            if _is_conditional_failure(error):
+            client.transact_write_items(TransactItems=items)
+        except Exception as error:
+            if condition_failed(error):
                 return False
             raise
         self.revoke_all_families(user_id)
         return True
 
     def revoke_all_families(self, user_id: str) -> int:
-        from botocore.exceptions import ClientError
-
-        dynamodb = client("dynamodb")
+        client = dynamodb()
         revoked = 0
-        paginator = dynamodb.get_paginator("query")
+        paginator = client.get_paginator("query")
         pages = paginator.paginate(
             TableName=self.identity_table,
             KeyConditionExpression="pk = :pk AND begins_with(sk, :prefix)",
@@ -165,7 +150,7 @@ class DynamoProfileStore:
             for raw in page.get("Items", []):
                 family_id = str(from_attribute_values(raw)["sk"]).removeprefix(FAMILY_INDEX_PREFIX)
                 try:
-                    dynamodb.update_item(
+                    client.update_item(
                         TableName=self.identity_table,
                         Key=to_attribute_values(family_key(family_id)),
                         UpdateExpression="SET #status = :revoked",
@@ -174,7 +159,7 @@ class DynamoProfileStore:
                         ExpressionAttributeValues=to_attribute_values({":revoked": "revoked"}),
                     )
                     revoked += 1
-                except ClientError as error:
-                    if not _is_conditional_failure(error):
+                except Exception as error:
+                    if not condition_failed(error):
                         raise
         return revoked

@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
@@ -35,6 +34,7 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import (
 )
 from aws_lambda_powertools.logging import correlation_paths
 
+from commerce.caller import Caller
 from commerce.errors import (
     Conflict,
     DomainError,
@@ -210,18 +210,6 @@ def http_handler(app: APIGatewayRestResolver) -> Handler:
         return response
 
     return instrumented(lambda_handler, correlation_id_path=correlation_paths.API_GATEWAY_REST)
-
-
-@dataclass(frozen=True)
-class Caller:
-    """The authenticated caller, as asserted by the Lambda authorizer."""
-
-    user_id: str
-    roles: frozenset[str]
-
-    @property
-    def is_admin(self) -> bool:
-        return "admin" in self.roles
 
 
 def current_caller(app: APIGatewayRestResolver) -> Caller:

@@ -91,4 +91,3 @@ def cursor_secret() -> bytes:
     if isinstance(value, bytes):
         return value
     return str(value).encode()
-
