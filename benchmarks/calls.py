@@ -24,9 +24,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from benchmarks.local_api import Client
+from local.client import Client
+from local.instrumented import TEMPLATE, InstrumentedStack
 from local.seed import admin_credentials
-from tools.instrumented_stack import TEMPLATE, InstrumentedStack
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -182,7 +182,8 @@ def _serve_pristine_state(mock: Any, ready_fd: int, stop_fd: int) -> None:
     The fork is a copy-on-write snapshot, so every run starts from the same provisioned state and
     what a function writes vanishes with its server.
     """
-    from local.provision import Clients, MotoServer, free_port
+    from local.moto_server import Clients, MotoServer
+    from local.net import free_port
 
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, 1)

@@ -10,50 +10,22 @@ Reports p50/p99 (ms) and req/s for GET /health and, when the order routes exist,
 from __future__ import annotations
 
 import argparse
-import http.client
 import json
 import os
-import signal
-import socket
 import statistics
-import subprocess
 import sys
-import tempfile
 import threading
 import time
 import uuid
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+
+from local.client import Client
+from local.launch import DEFAULT_TEMPLATE as TEMPLATE
+from local.launch import start_stack
 
 ROOT = Path(__file__).resolve().parents[1]
-TEMPLATE = ROOT / ".local" / "cdk.out" / "Commerce-dev.template.json"
 TARGET_P50_MS = 20.0
-
-
-class Client:
-    """One keep-alive connection to a loopback URL."""
-
-    def __init__(self, base_url: str) -> None:
-        parts = urlsplit(base_url)
-        if parts.hostname not in ("127.0.0.1", "localhost", "::1"):
-            raise SystemExit("only loopback URLs are benchmarked")
-        self.host, self.port = parts.hostname, parts.port or 80
-        self.prefix = parts.path.rstrip("/")
-        self.conn = http.client.HTTPConnection(self.host, self.port, timeout=35)
-
-    def call(
-        self, method: str, path: str, body: Any = None, headers: dict[str, str] | None = None
-    ) -> tuple[int, Any]:
-        data = None if body is None else json.dumps(body)
-        all_headers = {"Content-Type": "application/json", **(headers or {})}
-        self.conn.request(method, self.prefix + path, body=data, headers=all_headers)
-        response = self.conn.getresponse()
-        raw = response.read()
-        try:
-            return response.status, json.loads(raw) if raw else None
-        except ValueError:
-            return response.status, raw
 
 
 def measure(base_url: str, path: str, headers: dict[str, str], requests: int, threads: int) -> dict[str, Any]:
@@ -149,35 +121,6 @@ def prepare_order(base_url: str) -> tuple[str, dict[str, str]] | str:
     return path, headers
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def start_stack(template: Path) -> tuple[subprocess.Popen[bytes], str]:
-    state = Path(tempfile.mkdtemp(prefix="bench-local-"))
-    port = _free_port()
-    command = [
-        sys.executable, "-m", "local", "serve", "--template", str(template), "--port", str(port),
-        "--aws-port", str(_free_port()), "--stripe-port", str(_free_port()), "--state-dir", str(state),
-    ]  # fmt: skip
-    log = (state / "serve.log").open("wb")
-    process = subprocess.Popen(command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}/"
-    deadline = time.monotonic() + 90
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise SystemExit(f"the local stack exited; see {state / 'serve.log'}")
-        try:
-            if Client(base).call("GET", "/health")[0] == 200:
-                return process, base
-        except OSError:
-            time.sleep(0.1)
-    process.kill()
-    raise SystemExit("the local stack did not answer GET /health within 90 s")
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -190,10 +133,8 @@ def main() -> int:
     args = parser.parse_args()
     requests = max(10, min(args.requests, 2000))
 
-    process = None
-    base = args.url
-    if not base:
-        process, base = start_stack(Path(args.template))
+    stack = None if args.url else start_stack(Path(args.template))
+    base = args.url or (stack.base_url if stack else "")
     try:
         report: dict[str, Any] = {"target_p50_ms": TARGET_P50_MS, "cpus": os.cpu_count()}
         prepared = prepare_order(base)  # first: it also waits for seeding and the saga to settle
@@ -204,9 +145,8 @@ def main() -> int:
             path, headers = prepared
             report["order"] = measure(base, path, headers, requests, args.threads)
     finally:
-        if process is not None:
-            process.send_signal(signal.SIGTERM)
-            process.wait(timeout=15)
+        if stack is not None:
+            stack.stop()
     print(json.dumps(report, indent=2))
     if args.out:
         Path(args.out).write_text(json.dumps(report, indent=2) + "\n")

@@ -6,7 +6,7 @@
 2. AWS calls and DynamoDB capacity per API operation and per saga step, saga latency
    (benchmarks/calls.py);
 3. local API p50/p99 and req/s for GET /health, GET /products, GET /orders/{id}, POST /orders
-   against `python -m local serve` on free loopback ports (benchmarks/local_api.py);
+   against `python -m local serve` on free loopback ports (local/launch.py);
 4. GET /orders with 1,000 vs 100,000 orders in the table (benchmarks/flat_list.py), must stay flat;
 5. the estimated AWS cost per 1 million orders, from 2. and the template's memory sizes.
 
@@ -19,7 +19,6 @@ import argparse
 import json
 import os
 import platform
-import signal
 import statistics
 import subprocess
 import sys
@@ -29,7 +28,10 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from benchmarks.local_api import TEMPLATE, Client, measure, start_stack
+from benchmarks.local_api import measure
+from local.client import Client
+from local.launch import DEFAULT_TEMPLATE as TEMPLATE
+from local.launch import start_stack
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -67,7 +69,8 @@ def _module(name: str, *args: str) -> dict[str, Any]:
 
 
 def api_latency(template: Path, requests: int, threads: int) -> dict[str, Any]:
-    process, base = start_stack(template)
+    stack = start_stack(template)
+    base = stack.base_url
     try:
         client = Client(base)
         email, password = f"bench-{uuid.uuid4().hex[:8]}@example.com", "bench-password-123"
@@ -98,12 +101,7 @@ def api_latency(template: Path, requests: int, threads: int) -> dict[str, Any]:
             row["route"] = name
         return {"requests": requests, "threads": threads, "routes": rows, "p50_budget_ms": API_P50_BUDGET_MS}
     finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
+        stack.stop()
 
 
 def _measure_post(

@@ -13,7 +13,9 @@ from pathlib import Path
 from typing import Any
 
 from local.functions import find_function, load_functions
-from local.provision import Clients, MotoServer, Provisioner, free_port
+from local.moto_server import Clients, MotoServer
+from local.net import free_port
+from local.provision import Provisioner
 from local.runtime import Runtime
 from local.stack import attach_resolver
 from local.template import Template

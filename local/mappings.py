@@ -17,8 +17,9 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from local.functions import FunctionSpec, function_by_arn
+from local.moto_server import Clients
 from local.patterns import matches
-from local.provision import Clients, RuleLambdaTarget
+from local.provision import RuleLambdaTarget
 from local.runtime import InvokeResult
 from local.template import REGION, Resolver, Template, TemplateError
 

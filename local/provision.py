@@ -1,25 +1,19 @@
-"""Starts the embedded AWS stand-in (moto server) and provisions a template's resources in it."""
+"""Provisions a template's resources in the AWS stand-in (local.moto_server): tables, queues, the bus
+and its rules, secrets, keys, parameters, topics. A resource type the local stack does not emulate
+is reported by name (a warning, and `Provisioner.unknown`), never silently replaced."""
 
 from __future__ import annotations
 
 import hashlib
 import json
 import logging
-import os
-import re
 import secrets
-import socket
 import string
-import threading
-import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-import boto3
-from botocore.config import Config
-
-from local import dynamodb_serialization, dynamodb_transactions
+from local.moto_server import Clients
 from local.template import (
     ACCOUNT_ID,
     REGION,
@@ -33,14 +27,8 @@ from local.template import (
 
 log = logging.getLogger("local.provision")
 
-DUMMY_CREDENTIALS = {
-    "AWS_ACCESS_KEY_ID": "testing",
-    "AWS_SECRET_ACCESS_KEY": "testing",
-    "AWS_SESSION_TOKEN": "testing",
-}
-
-# Resource types the local stack serves from the template itself (local/runtime.py, mappings.py,
-# apigw.py, cdn.py) rather than provisioning them in the stand-in.
+# Resource types the local stack serves from the template itself (local/runtime.py, pollers.py,
+# apigw.py, cdn.py) rather than provisioning them in the stand-in: here they only get a name and ARN.
 SERVED_FROM_THE_TEMPLATE = (
     "AWS::Lambda::Function",
     "AWS::Lambda::LayerVersion",
@@ -71,197 +59,6 @@ _SKIPPED_PREFIXES = (
 )
 
 
-def port_is_free(port: int, host: str = "127.0.0.1") -> bool:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            sock.bind((host, port))
-        except OSError:
-            return False
-    return True
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-_DYNAMODB_LOCK = threading.Lock()
-
-
-def _one_dynamodb_request_at_a_time(app: Any) -> Any:
-    """A WSGI wrapper: DynamoDB (and Streams) requests to moto run one at a time.
-
-    DynamoDB applies each request atomically; moto is not thread-safe and does not isolate one
-    thread's TransactWriteItems (checks, then writes) from another's writes. Serializing DynamoDB
-    requests restores that atomicity, so concurrent reservations never oversell. Other services stay
-    concurrent (SQS long polls must not hold the lock).
-    """
-
-    def serialized(environ: dict[str, Any], start_response: Any) -> Any:
-        if not str(environ.get("HTTP_X_AMZ_TARGET", "")).startswith("DynamoDB"):
-            return app(environ, start_response)
-        with _DYNAMODB_LOCK:
-            return list(app(environ, start_response))
-
-    return serialized
-
-
-_CREDENTIAL_SCOPE = re.compile(r"Credential=[^/,]*/[^/,]*/([^/,]*)/([^/,]*)/")  # region, service
-
-
-def _fast_moto_server(port: int) -> Any:
-    """moto's ThreadedMotoServer, made cheaper per request for SigV4-signed (boto3) traffic.
-
-    - HTTP/1.1 keep-alive instead of a new TCP connection per call;
-    - the service app is looked up once per (service, region, target, path root, host) instead of
-      scanning every moto module on each request;
-    - the region comes from the credential scope, where moto would look last after two regexes.
-    Every other request takes moto's own path. LOCAL_MOTO_PLAIN=1 turns all of this off.
-    """
-    from moto.core.responses import BaseResponse
-    from moto.moto_server.threaded_moto_server import ThreadedMotoServer
-    from moto.moto_server.werkzeug_app import (
-        DomainDispatcherApplication,
-        MotoRequestHandler,
-        create_backend_app,
-    )
-    from werkzeug.serving import make_server
-
-    if os.environ.get("LOCAL_MOTO_PLAIN") == "1":
-
-        class PlainServer(ThreadedMotoServer):
-            def _server_entry(self) -> None:
-                app = _one_dynamodb_request_at_a_time(DomainDispatcherApplication(create_backend_app))
-                self._server = make_server(
-                    self._ip_address, self._port, app, True, request_handler=MotoRequestHandler
-                )
-                self._server_ready_event.set()
-                self._server.serve_forever()
-
-        return PlainServer(ip_address="127.0.0.1", port=port, verbose=False)
-
-    original_region = BaseResponse.get_region_from_url
-    if not getattr(original_region, "_local_fast", False):
-
-        def region_from_scope(self: Any, request: Any, full_url: str) -> str:
-            match = _CREDENTIAL_SCOPE.search(request.headers.get("Authorization", ""))
-            return match.group(1) if match else original_region(self, request, full_url)
-
-        region_from_scope._local_fast = True  # type: ignore[attr-defined]
-        BaseResponse.get_region_from_url = region_from_scope  # type: ignore[method-assign]
-
-    class Dispatcher(DomainDispatcherApplication):
-        def __init__(self, *args: Any, **kwargs: Any) -> None:
-            super().__init__(*args, **kwargs)
-            self._by_scope: dict[tuple[str, ...], Any] = {}
-
-        def get_application(self, environ: dict[str, Any]) -> Any:
-            match = _CREDENTIAL_SCOPE.search(environ.get("HTTP_AUTHORIZATION", ""))
-            if not match:
-                return super().get_application(environ)
-            path = str(environ.get("PATH_INFO", ""))
-            key = (
-                match.group(1),
-                match.group(2),
-                str(environ.get("HTTP_X_AMZ_TARGET", "")).split(".")[0],
-                path.split("/")[1] if path.count("/") > 1 else path,
-                str(environ.get("HTTP_HOST", "")),
-            )
-            app = self._by_scope.get(key)
-            if app is None:
-                app = self._by_scope[key] = super().get_application(environ)
-            return app
-
-    class KeepAliveHandler(MotoRequestHandler):
-        protocol_version = "HTTP/1.1"
-
-    class Server(ThreadedMotoServer):
-        def _server_entry(self) -> None:
-            self._server = make_server(
-                self._ip_address,
-                self._port,
-                _one_dynamodb_request_at_a_time(Dispatcher(create_backend_app)),
-                True,
-                request_handler=KeepAliveHandler,
-            )
-            self._server_ready_event.set()
-            self._server.serve_forever(poll_interval=0.05)
-
-    return Server(ip_address="127.0.0.1", port=port, verbose=False)
-
-
-class MotoServer:
-    """moto's threaded server on loopback, in this process."""
-
-    def __init__(self, port: int) -> None:
-        if not port_is_free(port):
-            raise RuntimeError(f"port {port} is in use (set --aws-port / AWS_PORT)")
-        logging.getLogger("werkzeug").setLevel(logging.ERROR)
-        # All-or-nothing transactions without whole-table copies (local/dynamodb_transactions.py).
-        dynamodb_transactions.install()
-        # DynamoDB items serialized without walking every attribute through the union shape.
-        dynamodb_serialization.install()
-        self.port = port
-        self._server = _fast_moto_server(port)
-
-    @property
-    def endpoint(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def start(self) -> MotoServer:
-        self._server.start()
-        return self
-
-    def stop(self) -> None:
-        """Forget every resource, then stop serving. moto keeps its backends per process: without the
-        reset (moto's documented `/moto-api/reset`), the next stack started in this process (a test,
-        a benchmark) would find this one's resources and fail to create its own."""
-        try:
-            reset = urllib.request.Request(self.endpoint + "/moto-api/reset", method="POST")
-            urllib.request.urlopen(reset, timeout=10).close()
-        finally:
-            self._server.stop()
-
-    @staticmethod
-    def stream_length(table: str) -> int | None:
-        """How many records a table's stream holds, read from the in-process backend (no HTTP call).
-
-        Lets stream pollers poll often at no cost; None when unknown (then they just call GetRecords).
-        """
-        try:
-            from moto.dynamodb.models import dynamodb_backends
-
-            shard = dynamodb_backends[ACCOUNT_ID][REGION].tables[table].stream_shard
-            return None if shard is None else len(shard.items)
-        except Exception:  # noqa: BLE001 - moto internals may change; fall back to plain polling
-            return None
-
-
-class Clients:
-    """boto3 clients for the local endpoint, created once (they are thread-safe)."""
-
-    def __init__(self, endpoint: str) -> None:
-        self.endpoint = endpoint
-        self._session = boto3.session.Session(
-            aws_access_key_id=DUMMY_CREDENTIALS["AWS_ACCESS_KEY_ID"],
-            aws_secret_access_key=DUMMY_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
-            aws_session_token=DUMMY_CREDENTIALS["AWS_SESSION_TOKEN"],
-            region_name=REGION,
-        )
-        self._config = Config(retries={"max_attempts": 2, "mode": "standard"}, max_pool_connections=50)
-        self._clients: dict[str, Any] = {}
-
-    def __call__(self, service: str) -> Any:
-        client = self._clients.get(service)
-        if client is None:
-            session: Any = self._session  # the stubs' overloads want a literal service name
-            client = session.client(service, endpoint_url=self.endpoint, config=self._config)
-            self._clients[service] = client
-        return client
-
-
 @dataclass
 class RuleLambdaTarget:
     """A rule target that is a Lambda function, delivered locally through a shim queue."""
@@ -278,6 +75,7 @@ class Provisioner:
         self.physical: dict[str, Physical] = {}
         self.resolver = Resolver(template, self.physical)
         self.rule_lambda_targets: list[RuleLambdaTarget] = []
+        self.unknown: list[str] = []  # "<logicalId> (<type>)" of resources nothing here emulates
         # Calls whose only effect is the resource existing; run after start-up (moto's SSM backend
         # takes ~2 s to import, which would otherwise delay the first request).
         self.deferred: list[Callable[[], None]] = []
@@ -299,11 +97,15 @@ class Provisioner:
                 else:
                     if resource.type.startswith(_SKIPPED_PREFIXES):
                         skipped.append(f"{lid} ({resource.type})")
+                    elif not resource.type.startswith(SERVED_FROM_THE_TEMPLATE):
+                        self.unknown.append(f"{lid} ({resource.type})")
                     self.physical[lid] = self._placeholder(resource)
             except TemplateError as exc:
                 log.warning("%s (%s) not provisioned: %s", lid, resource.type, exc)
         if skipped:
             log.debug("skipped (not needed locally): %s", ", ".join(skipped))
+        if self.unknown:
+            log.warning("not emulated locally (a name and ARN only): %s", ", ".join(self.unknown))
         return self.physical
 
     def run_deferred(self) -> None:

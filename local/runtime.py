@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from local.functions import FunctionSpec
-from local.provision import DUMMY_CREDENTIALS
+from local.moto_server import DUMMY_CREDENTIALS
 from local.template import REGION
 
 log = logging.getLogger("local.runtime")

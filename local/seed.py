@@ -13,14 +13,12 @@ import sys
 import urllib.error
 import urllib.request
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import quote
 
-from local.provision import DUMMY_CREDENTIALS
-
-if TYPE_CHECKING:
-    from local.stack import LocalStack
+from local.moto_server import DUMMY_CREDENTIALS
 
 log = logging.getLogger("local.seed")
 
@@ -39,7 +37,17 @@ def admin_credentials() -> tuple[str, str]:
 Transport = Callable[[str, str, Any, "str | None"], tuple[int, Any]]
 
 
-def seed(stack: LocalStack, repo_root: Path, transport: Transport | None = None) -> None:
+@dataclass(frozen=True)
+class SeedTarget:
+    """What seeding needs to know about a running stack (`LocalStack.seed_target()`)."""
+
+    api_url: str
+    aws_endpoint: str
+    stack_name: str
+    outputs_file: Path
+
+
+def seed(stack: SeedTarget, repo_root: Path, transport: Transport | None = None) -> None:
     """Create the admin and the demo products. The stack calls it before its API listens, with an
     in-process transport, so a client that sees /health answer also finds the seeded data."""
     try:
@@ -49,7 +57,7 @@ def seed(stack: LocalStack, repo_root: Path, transport: Transport | None = None)
         log.exception("seeding failed; the stack keeps running")
 
 
-def create_admin(stack: LocalStack, repo_root: Path) -> bool:
+def create_admin(stack: SeedTarget, repo_root: Path) -> bool:
     script = repo_root / "tools" / "create_admin.py"
     if not script.exists():
         log.info("seed: %s not found; no admin user created", script)
@@ -63,9 +71,9 @@ def create_admin(stack: LocalStack, repo_root: Path) -> bool:
         "AWS_ENDPOINT_URL": stack.aws_endpoint,
         "DEV_ADMIN_EMAIL": email,
         "DEV_ADMIN_PASSWORD": password,
-        "STACK_NAME": stack.template.stack_name,
-        "OUTPUTS_FILE": str((stack.options.state_dir / "outputs.json").resolve()),
-        "COMMERCE_OUTPUTS_FILE": str((stack.options.state_dir / "outputs.json").resolve()),
+        "STACK_NAME": stack.stack_name,
+        "OUTPUTS_FILE": str(stack.outputs_file.resolve()),
+        "COMMERCE_OUTPUTS_FILE": str(stack.outputs_file.resolve()),
     }
     try:
         done = subprocess.run(

@@ -18,8 +18,11 @@ from local.apigw import ApiModel, Gateway, HttpRequest, load_api
 from local.cdn import Cdn, CdnServer, load_behaviours
 from local.functions import FunctionSpec, load_functions
 from local.mappings import Mappings, load_mappings
-from local.provision import Clients, MotoServer, Provisioner, port_is_free
+from local.moto_server import Clients, MotoServer
+from local.net import port_is_free
+from local.provision import Provisioner
 from local.runtime import InvokeResult, Runtime
+from local.seed import SeedTarget, seed
 from local.server import ApiServer
 from local.template import Physical, Resolver, Template
 
@@ -135,10 +138,9 @@ class LocalStack:
         if opts.seed and gateway is not None:
             # Seed before the API listens: whoever waits for /health then finds the admin and the
             # demo products. The requests go through the same gateway, in process.
-            from local.seed import seed
 
             self.runtime.provisioned.wait(timeout=60)
-            seed(self, opts.repo_root, transport=_in_process(gateway, self.api_url))
+            seed(self.seed_target(), opts.repo_root, transport=_in_process(gateway, self.api_url))
         if gateway is not None:
             self.server = ApiServer(gateway, opts.port).start()
         if self.cdn is not None:
@@ -238,6 +240,14 @@ class LocalStack:
             "physical": {lid: {"ref": p.ref, "attrs": p.attrs} for lid, p in provisioner.physical.items()},
         }
         _write_json(state_dir / "state.json", state)
+
+    def seed_target(self) -> SeedTarget:
+        return SeedTarget(
+            api_url=self.api_url,
+            aws_endpoint=self.aws_endpoint,
+            stack_name=self.template.stack_name,
+            outputs_file=self.options.state_dir / "outputs.json",
+        )
 
     def stop(self) -> None:
         log.info("stopping")

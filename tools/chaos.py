@@ -2,7 +2,7 @@
 
     python -m tools.chaos [--orders 500] [--rate 0.05] [--seed 1] [--deadline S] [--json out.json]
 
-The stack runs in this process (tools/instrumented_stack.py). Set-up (users, products) runs with
+The stack runs in this process (local/instrumented.py). Set-up (users, products) runs with
 faults disarmed; then, with faults armed, client threads place `--orders` orders (a share with a
 declined card, a share cancelled by their owner soon after, demand above stock for one product so
 some are rejected). A share `--rate` of the functions' DynamoDB, SQS and EventBridge calls fail
@@ -41,8 +41,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from benchmarks.local_api import Client
-from tools.instrumented_stack import TEMPLATE, Faults, InstrumentedStack
+from local.client import Client
+from local.instrumented import TEMPLATE, Faults, InstrumentedStack
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -157,7 +157,7 @@ class Run:
     def set_up(self, orders: int) -> None:
         from local.seed import admin_credentials, create_admin
 
-        if not create_admin(self.stack, ROOT):
+        if not create_admin(self.stack.seed_target(), ROOT):
             raise RuntimeError("could not create the admin user (tools/create_admin.py)")
         email, password = admin_credentials()
         status, login = Client(self.stack.api_url).call(

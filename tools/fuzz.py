@@ -2,7 +2,7 @@
 
     python -m tools.fuzz [--max-examples 100] [--seed 1] [--phases examples,coverage,fuzzing,stateful]
 
-Starts `python -m local serve` on free loopback ports (benchmarks/local_api.py), registers a user and
+Starts `python -m local serve` on free loopback ports (local/launch.py), registers a user and
 logs in, then runs every operation of the generated OpenAPI document with that bearer token and two
 checks: `not_a_server_error` (no 5xx, whatever the input) and `response_schema_conformance` (every
 documented response matches its schema). `DELETE /users/me` runs last, on its own, so the token's
@@ -13,13 +13,14 @@ from __future__ import annotations
 
 import argparse
 import os
-import signal
 import subprocess
 import sys
 import uuid
 from pathlib import Path
 
-from benchmarks.local_api import TEMPLATE, Client, start_stack
+from local.client import Client
+from local.launch import DEFAULT_TEMPLATE as TEMPLATE
+from local.launch import start_stack
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -84,7 +85,8 @@ def schemathesis(
 
 
 def fuzz(args: argparse.Namespace) -> int:
-    process, base = (None, args.url) if args.url else start_stack(Path(args.template))
+    stack = None if args.url else start_stack(Path(args.template))
+    base = args.url or (stack.base_url if stack else "")
     try:
         token = user_token(base)
         reports = Path(args.report_dir)
@@ -92,9 +94,8 @@ def fuzz(args: argparse.Namespace) -> int:
         main_run = schemathesis(base, token, args, only_last=False, report=reports / "fuzz-junit.xml")
         last_run = schemathesis(base, token, args, only_last=True, report=reports / "fuzz-delete-junit.xml")
     finally:
-        if process is not None:
-            process.send_signal(signal.SIGTERM)
-            process.wait(timeout=20)
+        if stack is not None:
+            stack.stop()
     print(f"\nfuzz: all operations but {LAST}: exit {main_run}; {LAST}: exit {last_run}")
     return main_run or last_run
 

@@ -23,9 +23,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import signal
 import subprocess
-import sys
 import time
 import urllib.error
 import urllib.request
@@ -37,10 +35,12 @@ from typing import Any
 import boto3
 import pytest
 
+from local.launch import StackDidNotStart, start_stack
+from local.net import free_port
+
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE = ROOT / ".local" / "cdk.out" / "Commerce-dev.template.json"
 STACK_NAME = "Commerce-dev"
-START_DEADLINE_S = 90
 
 
 def wait_for(check: Callable[[], Any], timeout: float = 20, interval: float = 0.05) -> Any:
@@ -51,14 +51,6 @@ def wait_for(check: Callable[[], Any], timeout: float = 20, interval: float = 0.
         if value or time.monotonic() > deadline:
             return value
         time.sleep(interval)
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @dataclass
@@ -147,51 +139,24 @@ def _ensure_template() -> Path:
 def local_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStackProcess]:
     template = _ensure_template()
     state_dir = tmp_path_factory.mktemp("local-stack")
-    port, aws_port, stripe_port, cdn_port = _free_port(), _free_port(), _free_port(), _free_port()
-    log = (state_dir / "serve.log").open("wb")
-    command = [
-        sys.executable, "-m", "local", "serve",
-        "--template", str(template),
-        "--port", str(port),
-        "--aws-port", str(aws_port),
-        "--stripe-port", str(stripe_port),
-        "--cdn-port", str(cdn_port),
-        "--state-dir", str(state_dir),
-        "--sqs-retry-delay", "0",
-    ]  # fmt: skip
-    env = {k: v for k, v in os.environ.items() if k not in ("AWS_ENDPOINT_URL", "AWS_PROFILE")}
-    process = subprocess.Popen(command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env=env)
+    try:
+        started = start_stack(
+            template,
+            state_dir=state_dir,
+            extra_args=("--cdn-port", str(free_port()), "--sqs-retry-delay", "0"),
+        )
+    except StackDidNotStart as failed:
+        pytest.fail(str(failed))
     stack = LocalStackProcess(
-        base_url=f"http://127.0.0.1:{port}/",
-        aws_endpoint=f"http://127.0.0.1:{aws_port}",
-        outputs={},
+        base_url=started.base_url,
+        aws_endpoint=started.aws_endpoint,
+        outputs=started.outputs()[STACK_NAME],
         template=json.loads(template.read_text()),
         state_dir=state_dir,
-        process=process,
+        process=started.process,
     )
+    stack.physical_ids = json.loads((state_dir / "state.json").read_text())["physical"]
     try:
-        deadline = time.monotonic() + START_DEADLINE_S
-        while True:
-            if process.poll() is not None:
-                pytest.fail(f"the local stack exited with {process.returncode}:\n{stack.log_tail()}")
-            if time.monotonic() > deadline:
-                pytest.fail(
-                    f"GET /health did not answer 200 within {START_DEADLINE_S} s:\n{stack.log_tail()}"
-                )
-            try:
-                if stack.request("GET", "/health", timeout=5)[0] == 200:
-                    break
-            except OSError:
-                pass
-            time.sleep(0.1)
-        stack.outputs = json.loads((state_dir / "outputs.json").read_text())[STACK_NAME]
-        stack.physical_ids = json.loads((state_dir / "state.json").read_text())["physical"]
         yield stack
     finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        log.close()
+        started.stop()

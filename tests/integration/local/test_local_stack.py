@@ -14,7 +14,7 @@ import boto3
 import pytest
 
 from local.invoke import run_invoke
-from local.provision import free_port
+from local.net import free_port
 from local.stack import LocalStack, StackOptions
 from tests.unit.local.sample import STACK_NAME, write_template
 

@@ -4,7 +4,8 @@ starts another stack in the same process)."""
 
 from __future__ import annotations
 
-from local.provision import Clients, MotoServer, free_port
+from local.moto_server import Clients, MotoServer
+from local.net import free_port
 
 
 def test_a_stopped_stand_in_leaves_no_resources_for_the_next_one() -> None:

@@ -1,4 +1,4 @@
-"""Loaded by every local-stack worker when tools/instrumented_stack.py puts this folder on PYTHONPATH.
+"""Loaded by every local-stack worker when local/instrumented.py puts this folder on PYTHONPATH.
 
 Python imports `sitecustomize` at start-up, so this runs before the function's own code. It wraps
 botocore's client factory so every AWS client the function creates gets two optional hooks:

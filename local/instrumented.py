@@ -2,7 +2,7 @@
 
 `InstrumentedStack` is `local.stack.LocalStack` plus:
 
-- worker hooks (tools/worker_hooks/sitecustomize.py on every worker's PYTHONPATH): a per-call log of
+- worker hooks (local/worker_hooks/sitecustomize.py on every worker's PYTHONPATH): a per-call log of
   AWS API calls with DynamoDB consumed capacity, and transient faults before a share of DynamoDB,
   SQS and EventBridge calls;
 - Stripe faults: a share of Stripe API requests answers 500 with `Stripe-Should-Retry: true`, half of
@@ -31,12 +31,13 @@ from typing import Any
 
 from local import stripe_stub
 from local.functions import FunctionSpec
-from local.provision import Clients, free_port
+from local.moto_server import Clients
+from local.net import free_port
 from local.runtime import InvokeResult
 from local.stack import LocalStack, StackOptions
 
 ROOT = Path(__file__).resolve().parents[1]
-HOOKS = ROOT / "tools" / "worker_hooks"
+HOOKS = ROOT / "local" / "worker_hooks"
 TEMPLATE = ROOT / ".local" / "cdk.out" / "Commerce-dev.template.json"
 CAPTURE_RULE = "harness-capture-all"
 
@@ -242,7 +243,7 @@ class InstrumentedStack(LocalStack):
         if self.want_seed:
             from local.seed import seed
 
-            seed(self, ROOT)
+            seed(self.seed_target(), ROOT)
         return self
 
     def stop(self) -> None:
