@@ -234,7 +234,7 @@ class InstrumentedStack(LocalStack):
                 self.stripe.server.RequestHandlerClass = handler
         self.runtime.extra_env.update(env)
         if self.mappings is not None:
-            from local.mappings import SqsPoller
+            from local.pollers import SqsPoller
 
             for poller in self.mappings.pollers:
                 if isinstance(poller, SqsPoller):

@@ -8,7 +8,8 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from local.apigw import MAX_BODY_BYTES, Gateway, HttpRequest, HttpResponse
+from local.apigw import MAX_BODY_BYTES, Gateway
+from local.proxy import HttpRequest, HttpResponse
 
 log = logging.getLogger("local.server")
 

@@ -14,13 +14,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from local.apigw import ApiModel, Gateway, HttpRequest, load_api
+from local.api_model import ApiModel, load_api
+from local.apigw import Gateway
 from local.cdn import Cdn, CdnServer, load_behaviours
 from local.functions import FunctionSpec, load_functions
-from local.mappings import Mappings, load_mappings
+from local.mappings import load_mappings
 from local.moto_server import Clients, MotoServer
 from local.net import port_is_free
+from local.pollers import Mappings
 from local.provision import Provisioner
+from local.proxy import HttpRequest
 from local.runtime import InvokeResult, Runtime
 from local.seed import SeedTarget, seed
 from local.server import ApiServer

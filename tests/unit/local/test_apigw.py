@@ -12,19 +12,12 @@ from typing import Any
 
 import pytest
 
-from local.apigw import (
-    MAX_BODY_BYTES,
-    ApiModel,
-    Gateway,
-    HttpRequest,
-    load_api,
-    match_route,
-    method_arn,
-    policy_allows,
-    proxy_response,
-)
+from local.api_model import ApiModel, load_api, match_route
+from local.apigw import MAX_BODY_BYTES, Gateway
 from local.functions import FunctionSpec, load_functions
+from local.lambda_authorizer import method_arn, policy_allows
 from local.provision import Provisioner
+from local.proxy import HttpRequest, proxy_response
 from local.runtime import InvokeResult
 from tests.unit.local.sample import FIXTURES, sample_template
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from local.functions import load_functions
-from local.mappings import batch_item_failures, load_mappings
+from local.mappings import load_mappings
+from local.pollers import batch_item_failures
 from local.provision import Provisioner
 from tests.unit.local.sample import sample_template
 
@@ -60,7 +61,7 @@ class _RecordingSqs:
 def _retry_delay(retry_delay_s: float, retry_after_timeout: bool) -> int:
     import threading
 
-    from local.mappings import SqsPoller
+    from local.pollers import SqsPoller
 
     template = sample_template()
     provisioner = Provisioner(template, None)
