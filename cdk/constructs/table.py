@@ -1,14 +1,45 @@
 """A service's own DynamoDB table: pk/sk strings, on-demand, KMS-encrypted, point-in-time recovery,
-a stream for the outbox relay, TTL on `expiresAt`, retained with deletion protection in prod."""
+a stream for the outbox relay, TTL on `expiresAt`, retained with deletion protection in prod; and
+`grant_table`, the one way a function is given access to a table."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
 
 from cdk.constructs.platform import Platform
+
+#: DynamoDB actions that only read: the table key's data keys are needed for decryption only.
+READ_ACTIONS = frozenset(
+    {
+        "dynamodb:GetItem",
+        "dynamodb:BatchGetItem",
+        "dynamodb:Query",
+        "dynamodb:Scan",
+        "dynamodb:ConditionCheckItem",
+    }
+)
+READ_KMS = ("kms:Decrypt",)
+WRITE_KMS = ("kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey")
+
+
+def grant_table(
+    function: lambda_.IFunction, table: dynamodb.ITable, actions: tuple[str, ...], *, index: str | None = None
+) -> None:
+    """Exactly `actions` on `table` (and on one of its indexes), plus the table key's KMS actions
+    those imply: decrypt for reads, decrypt and encrypt for writes. A transaction is authorized per
+    item action, so `TransactWriteItems` needs the Put/Update/Delete it contains, nothing more."""
+    resources = [table.table_arn]
+    if index:
+        resources.append(f"{table.table_arn}/index/{index}")
+    function.add_to_role_policy(iam.PolicyStatement(actions=sorted(actions), resources=resources))
+    if table.encryption_key is not None:
+        writes = not set(actions) <= READ_ACTIONS
+        table.encryption_key.grant(function, *(WRITE_KMS if writes else READ_KMS))
 
 
 @dataclass(frozen=True)

@@ -8,8 +8,6 @@ orders service gets read-only `BatchGetItem` here to price an order (see docs/de
 
 from __future__ import annotations
 
-from aws_cdk import aws_dynamodb as dynamodb
-from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
@@ -17,32 +15,13 @@ from constructs import Construct
 from cdk.constructs.function import ServiceFunction
 from cdk.constructs.outbox_relay import OutboxRelay
 from cdk.constructs.platform import Platform
-from cdk.constructs.table import Index, ServiceTable
+from cdk.constructs.table import Index, ServiceTable, grant_table
 from cdk.nag import acknowledge
 
-READ_KMS = ("kms:Decrypt",)
-WRITE_KMS = ("kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey")
 ROTATION_REASON = (
     "An HMAC key that only signs pagination cursors: rotating it would only invalidate cursors "
     "already handed out; it protects no data and no credential."
 )
-
-
-def grant_table(
-    function: lambda_.IFunction,
-    table: dynamodb.ITable,
-    actions: tuple[str, ...],
-    *,
-    key_actions: tuple[str, ...],
-    index: str | None = None,
-) -> None:
-    """Exactly `actions` on `table` (and one of its indexes), plus the KMS actions on its key."""
-    resources = [table.table_arn]
-    if index:
-        resources.append(f"{table.table_arn}/index/{index}")
-    function.add_to_role_policy(iam.PolicyStatement(actions=list(actions), resources=resources))
-    if table.encryption_key is not None:
-        table.encryption_key.grant(function, *key_actions)
 
 
 def cursor_secret(scope: Construct, construct_id: str, *, platform: Platform) -> secretsmanager.Secret:
@@ -86,15 +65,15 @@ class CatalogService(Construct):
         self.list_products = function("ListProducts", "list_products", "GET /products")
         self.list_products.add_environment("CURSOR_SECRET_ARN", self.cursor_secret.secret_arn)
         self.cursor_secret.grant_read(self.list_products)
-        grant_table(self.list_products, self.table, ("dynamodb:Query",), key_actions=READ_KMS, index="gsi1")
+        grant_table(self.list_products, self.table, ("dynamodb:Query",), index="gsi1")
         platform.api.add_route("GET", "/products", self.list_products, authenticated=False)
 
         self.get_product = function("GetProduct", "get_product", "GET /products/{productId}")
-        grant_table(self.get_product, self.table, ("dynamodb:GetItem",), key_actions=READ_KMS)
+        grant_table(self.get_product, self.table, ("dynamodb:GetItem",))
         platform.api.add_route("GET", "/products/{productId}", self.get_product, authenticated=False)
 
         self.create_product = function("CreateProduct", "create_product", "POST /products (admin)")
-        grant_table(self.create_product, self.table, ("dynamodb:PutItem",), key_actions=WRITE_KMS)
+        grant_table(self.create_product, self.table, ("dynamodb:PutItem",))
         platform.api.add_route("POST", "/products", self.create_product, authenticated=True)
 
         self.update_product = function(
@@ -104,6 +83,5 @@ class CatalogService(Construct):
             self.update_product,
             self.table,
             ("dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:PutItem"),
-            key_actions=WRITE_KMS,
         )
         platform.api.add_route("PATCH", "/products/{productId}", self.update_product, authenticated=True)

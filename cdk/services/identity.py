@@ -17,8 +17,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import aws_cdk as cdk
-from aws_cdk import aws_dynamodb as dynamodb
-from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_ssm as ssm
 from constructs import Construct
@@ -26,7 +24,7 @@ from constructs import Construct
 from cdk.constructs.function import ServiceFunction
 from cdk.constructs.outbox_relay import OutboxRelay
 from cdk.constructs.platform import Platform
-from cdk.constructs.table import ServiceTable
+from cdk.constructs.table import ServiceTable, grant_table
 
 #: Signing-key generations, oldest first; the last one signs. Append one to rotate.
 SIGNING_KEY_GENERATIONS: tuple[str, ...] = ("1",)
@@ -109,8 +107,8 @@ class IdentityService(Construct):
             {**identity_env, **users_env, "CONTACT_KEY_ID": self.contact_key.key_id},
             memory_size=1024,
         )
-        self._table_access(register, self.identity_table, ("dynamodb:PutItem",))
-        self._table_access(register, self.users_table, ("dynamodb:PutItem",))
+        grant_table(register.function, self.identity_table, ("dynamodb:PutItem",))
+        grant_table(register.function, self.users_table, ("dynamodb:PutItem",))
         self.contact_key.grant(register.role, "kms:Encrypt")
         platform.api.add_route(
             "POST", "/auth/register", register.function, authenticated=False, throttle=auth_throttle
@@ -119,7 +117,7 @@ class IdentityService(Construct):
         login = self._function(
             "Login", "identity", "login", "POST /auth/login", {**identity_env, **token_env}, memory_size=1024
         )
-        self._table_access(login, self.identity_table, (*_READ, "dynamodb:PutItem", "dynamodb:UpdateItem"))
+        grant_table(login.function, self.identity_table, (*_READ, "dynamodb:PutItem", "dynamodb:UpdateItem"))
         self._signing_access(login)
         platform.api.add_route(
             "POST", "/auth/login", login.function, authenticated=False, throttle=auth_throttle
@@ -128,14 +126,16 @@ class IdentityService(Construct):
         refresh = self._function(
             "Refresh", "identity", "refresh", "POST /auth/refresh", {**identity_env, **token_env}
         )
-        self._table_access(refresh, self.identity_table, (*_READ, "dynamodb:PutItem", "dynamodb:UpdateItem"))
+        grant_table(
+            refresh.function, self.identity_table, (*_READ, "dynamodb:PutItem", "dynamodb:UpdateItem")
+        )
         self._signing_access(refresh)
         platform.api.add_route(
             "POST", "/auth/refresh", refresh.function, authenticated=False, throttle=auth_throttle
         )
 
         logout = self._function("Logout", "identity", "logout", "POST /auth/logout", identity_env)
-        self._table_access(logout, self.identity_table, (*_READ, "dynamodb:UpdateItem"))
+        grant_table(logout.function, self.identity_table, (*_READ, "dynamodb:UpdateItem"))
         platform.api.add_route(
             "POST", "/auth/logout", logout.function, authenticated=False, throttle=auth_throttle
         )
@@ -159,26 +159,26 @@ class IdentityService(Construct):
 
         # ---- /users -----------------------------------------------------------------------------
         get_me = self._function("GetMe", "users", "get_me", "GET /users/me", users_env)
-        self._table_access(get_me, self.users_table, _READ)
+        grant_table(get_me.function, self.users_table, _READ)
         platform.api.add_route("GET", "/users/me", get_me.function, authenticated=True)
 
         patch_me = self._function("PatchMe", "users", "patch_me", "PATCH /users/me", users_env)
-        self._table_access(patch_me, self.users_table, ("dynamodb:UpdateItem",))
+        grant_table(patch_me.function, self.users_table, ("dynamodb:UpdateItem",))
         platform.api.add_route("PATCH", "/users/me", patch_me.function, authenticated=True)
 
         delete_me = self._function(
             "DeleteMe", "users", "delete_me", "DELETE /users/me", {**users_env, **identity_env}
         )
-        self._table_access(delete_me, self.users_table, (*_READ, "dynamodb:DeleteItem"))
-        self._table_access(
-            delete_me,
+        grant_table(delete_me.function, self.users_table, (*_READ, "dynamodb:DeleteItem"))
+        grant_table(
+            delete_me.function,
             self.identity_table,
             (*_READ, "dynamodb:DeleteItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:UpdateItem"),
         )
         platform.api.add_route("DELETE", "/users/me", delete_me.function, authenticated=True)
 
         get_user = self._function("GetUser", "users", "get_user", "GET /users/{userId} (admin)", users_env)
-        self._table_access(get_user, self.users_table, _READ)
+        grant_table(get_user.function, self.users_table, _READ)
         platform.api.add_route("GET", "/users/{userId}", get_user.function, authenticated=True)
 
         cdk.CfnOutput(stack, "IdentityTableName", value=self.identity_table.table_name)
@@ -206,20 +206,6 @@ class IdentityService(Construct):
             environment=environment,
             memory_size=memory_size,
         )
-
-    def _table_access(self, fn: ServiceFunction, table: dynamodb.ITable, actions: Sequence[str]) -> None:
-        """Exactly `actions` on `table` (a transaction is authorized per item action), plus the
-        table key's data-key use that those actions imply."""
-        fn.role.add_to_principal_policy(
-            iam.PolicyStatement(actions=sorted(actions), resources=[table.table_arn])
-        )
-        writes = any(
-            not action.startswith("dynamodb:Get") and action != "dynamodb:Query" for action in actions
-        )
-        key_actions = ["kms:Decrypt", "kms:DescribeKey"] + (
-            ["kms:Encrypt", "kms:GenerateDataKey"] if writes else []
-        )
-        self.platform.key.grant(fn.role, *key_actions)
 
     def _signing_access(self, fn: ServiceFunction) -> None:
         self.active_signing_key.grant(fn.role, "kms:Sign")

@@ -15,7 +15,7 @@ from constructs import Construct
 
 from cdk.constructs.platform import Platform
 from cdk.constructs.queue_consumer import QueueConsumer
-from cdk.services.catalog import WRITE_KMS, grant_table
+from cdk.constructs.table import grant_table
 
 
 class InventoryService(Construct):
@@ -56,5 +56,5 @@ class InventoryService(Construct):
                 detail_types=detail_types,
                 environment=environment,
             )
-            grant_table(consumer.handler.function, catalog_table, actions, key_actions=WRITE_KMS)
+            grant_table(consumer.handler.function, catalog_table, actions)
             self.consumers[module] = consumer

@@ -24,8 +24,7 @@ from constructs import Construct
 
 from cdk.constructs.platform import Platform
 from cdk.constructs.queue_consumer import QueueConsumer
-from cdk.constructs.table import ServiceTable
-from cdk.services.catalog import WRITE_KMS, grant_table
+from cdk.constructs.table import ServiceTable, grant_table
 
 # Contact items (Get/Put) and Powertools Idempotency records for sent emails (+Update/Delete).
 TABLE_ACTIONS = ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem")
@@ -91,7 +90,7 @@ class NotificationsService(Construct):
         )
         for consumer in (self.keep_contacts, self.email_order_update):
             function: lambda_.IFunction = consumer.handler.function
-            grant_table(function, self.table, TABLE_ACTIONS, key_actions=WRITE_KMS)
+            grant_table(function, self.table, TABLE_ACTIONS)
             function.add_to_role_policy(
                 iam.PolicyStatement(
                     actions=["ses:SendEmail"],

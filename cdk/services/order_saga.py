@@ -19,7 +19,7 @@ from constructs import Construct
 
 from cdk.constructs.platform import Platform
 from cdk.constructs.queue_consumer import QueueConsumer
-from cdk.services.catalog import WRITE_KMS, grant_table
+from cdk.constructs.table import grant_table
 
 TRANSITION_ACTIONS = ("dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:PutItem")
 
@@ -49,5 +49,5 @@ class OrderSaga(Construct):
                 detail_types=detail_types,
                 environment={"TABLE_NAME": orders_table.table_name},
             )
-            grant_table(consumer.handler.function, orders_table, TRANSITION_ACTIONS, key_actions=WRITE_KMS)
+            grant_table(consumer.handler.function, orders_table, TRANSITION_ACTIONS)
             self.consumers[module] = consumer

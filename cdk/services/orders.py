@@ -15,8 +15,8 @@ from constructs import Construct
 from cdk.constructs.function import ServiceFunction
 from cdk.constructs.outbox_relay import OutboxRelay
 from cdk.constructs.platform import Platform
-from cdk.constructs.table import Index, ServiceTable
-from cdk.services.catalog import READ_KMS, WRITE_KMS, cursor_secret, grant_table
+from cdk.constructs.table import Index, ServiceTable, grant_table
+from cdk.services.catalog import cursor_secret
 
 
 class OrdersService(Construct):
@@ -52,19 +52,18 @@ class OrdersService(Construct):
             self.place_order,
             self.table,
             ("dynamodb:BatchGetItem", "dynamodb:GetItem", "dynamodb:PutItem"),
-            key_actions=WRITE_KMS,
         )
-        grant_table(self.place_order, catalog_table, ("dynamodb:BatchGetItem",), key_actions=READ_KMS)
+        grant_table(self.place_order, catalog_table, ("dynamodb:BatchGetItem",))
         platform.api.add_route("POST", "/orders", self.place_order, authenticated=True)
 
         self.get_order = function("GetOrder", "get_order", "GET /orders/{orderId}")
-        grant_table(self.get_order, self.table, ("dynamodb:GetItem",), key_actions=READ_KMS)
+        grant_table(self.get_order, self.table, ("dynamodb:GetItem",))
         platform.api.add_route("GET", "/orders/{orderId}", self.get_order, authenticated=True)
 
         self.list_orders = function("ListOrders", "list_orders", "GET /orders")
         self.list_orders.add_environment("CURSOR_SECRET_ARN", self.cursor_secret.secret_arn)
         self.cursor_secret.grant_read(self.list_orders)
-        grant_table(self.list_orders, self.table, ("dynamodb:Query",), key_actions=READ_KMS, index="gsi1")
+        grant_table(self.list_orders, self.table, ("dynamodb:Query",), index="gsi1")
         platform.api.add_route("GET", "/orders", self.list_orders, authenticated=True)
 
         self.cancel_order = function("CancelOrder", "cancel_order", "POST /orders/{orderId}/cancel")
@@ -72,6 +71,5 @@ class OrdersService(Construct):
             self.cancel_order,
             self.table,
             ("dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:PutItem"),
-            key_actions=WRITE_KMS,
         )
         platform.api.add_route("POST", "/orders/{orderId}/cancel", self.cancel_order, authenticated=True)

@@ -26,9 +26,8 @@ from cdk.constructs.function import ServiceFunction
 from cdk.constructs.outbox_relay import OutboxRelay
 from cdk.constructs.platform import Platform
 from cdk.constructs.queue_consumer import QueueConsumer
-from cdk.constructs.table import ServiceTable
+from cdk.constructs.table import ServiceTable, grant_table
 from cdk.nag import acknowledge
-from cdk.services.catalog import WRITE_KMS, grant_table
 
 #: Concurrent charging functions at most: Stripe's rate limits are per account. The SQS mapping's
 #: maximum concurrency bounds it; reserved concurrency would also bound it, but fails the deploy on
@@ -87,9 +86,7 @@ class PaymentsService(Construct):
             detail_types=("OrderPlaced",),
             environment={"TABLE_NAME": self.table.table_name},
         )
-        grant_table(
-            self.record_order.handler.function, self.table, ("dynamodb:PutItem",), key_actions=WRITE_KMS
-        )
+        grant_table(self.record_order.handler.function, self.table, ("dynamodb:PutItem",))
 
         self.charge_order = QueueConsumer(
             self,
@@ -156,5 +153,5 @@ class PaymentsService(Construct):
         platform.api.add_route("POST", "/payments/webhook", self.webhook, authenticated=False)
 
     def _grant_stripe(self, function: lambda_.IFunction) -> None:
-        grant_table(function, self.table, IDEMPOTENT_ACTIONS, key_actions=WRITE_KMS)
+        grant_table(function, self.table, IDEMPOTENT_ACTIONS)
         self.stripe_secret.grant_read(function)
