@@ -130,10 +130,10 @@ docs: $(LAYER_STAMP) synth-local openapi
 clean:
 	rm -rf cdk.out .local $(LAYER_DIR) $(CHECKOV_VENV) .pytest_cache .mypy_cache .ruff_cache
 
-# docs/openapi.json from the Powertools resolvers of every API function (tests fail when stale).
+# docs/openapi.json: Powertools' OpenAPI merge of every API function's resolver (tests fail when stale).
 .PHONY: openapi
 openapi: $(VENV_STAMP)
-	$(PY) tools/openapi.py
+	$(PY) -m tools.openapi
 
 # Proof (never part of `make test`): benchmarks with budgets, fault injection, API fuzzing.
 .PHONY: bench chaos fuzz

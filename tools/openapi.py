@@ -1,19 +1,25 @@
-"""Writes docs/openapi.json: the OpenAPI 3 document of the whole Commerce API.
+"""Writes docs/openapi.json: the OpenAPI 3 document of the whole Commerce API, by Powertools' merge.
 
-It is generated from the code, not written by hand: every `functions/<service>/<module>.py` that
-defines a module-level Powertools resolver named `app` is imported, each resolver produces its
-OpenAPI document from its routes' pydantic models, and the documents are merged (paths and
-component schemas; the same schema name must mean the same schema). `make openapi` runs this;
-tests/unit/test_openapi.py fails when the committed file is stale.
+Each API function (`functions/<service>/<module>.py` with a module-level resolver `app`) has its own
+resolver; Powertools' `OpenAPIMerge` loads each of them and merges their documents (paths and
+components; a route defined twice is an error). What is left here is what the merge cannot do:
 
-    python tools/openapi.py            # write docs/openapi.json
-    python tools/openapi.py --check    # exit 1 if docs/openapi.json is stale
+- the default 422 Powertools puts on every route (an `HTTPValidationError` JSON body) is dropped:
+  our resolver never answers in that shape, and a route that can answer 422 declares its own
+  problem+json 422;
+- component schemas no path reaches (`HTTPValidationError` and its parts) are dropped;
+- paths, methods and schemas are sorted, so the committed file diffs well.
+
+`make openapi` runs this; tests/unit/test_openapi.py fails when the committed file is stale.
+
+    python -m tools.openapi            # write docs/openapi.json
+    python -m tools.openapi --check    # exit 1 if docs/openapi.json is stale
 """
 
 from __future__ import annotations
 
 import argparse
-import importlib
+import ast
 import json
 import os
 import sys
@@ -29,10 +35,6 @@ DESCRIPTION = (
     "The Commerce REST API (see CONTRACT §1). Errors are RFC 9457 application/problem+json. "
     "Protected routes take `Authorization: Bearer <access token>`."
 )
-SECURITY_SCHEMES = {
-    "bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"},
-}
-HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 
 
 def version() -> str:
@@ -40,50 +42,24 @@ def version() -> str:
         return str(tomllib.load(handle)["project"]["version"])
 
 
-def api_modules() -> list[str]:
-    """Dotted names of every function module that defines a module-level `app` resolver."""
-    names = []
+def api_files() -> list[Path]:
+    """Every function module that defines a module-level resolver `app` (`app = make_resolver(...)`).
+
+    Powertools' own discovery looks for `app = APIGatewayRestResolver(...)` literally, which our
+    handlers do not write (they take the shared resolver), so the files are named to the merge."""
+    found = []
     for path in sorted(FUNCTIONS.glob("*/*.py")):
-        if path.name.startswith("_"):
-            continue
-        source = path.read_text()
-        if "\napp = " in source or source.startswith("app = "):
-            names.append(f"{path.parent.name}.{path.stem}")
-    return names
-
-
-def resolvers() -> dict[str, Any]:
-    """module name → its resolver. Importing touches no network (a project rule), so no AWS here."""
-    from aws_lambda_powertools.event_handler.api_gateway import ApiGatewayResolver
-
-    os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
-    os.environ.setdefault("POWERTOOLS_TRACE_DISABLED", "true")
-    found = {}
-    for name in api_modules():
-        module = importlib.import_module(name)
-        app = getattr(module, "app", None)
-        if isinstance(app, ApiGatewayResolver):
-            found[name] = app
+        tree = ast.parse(path.read_text(), filename=str(path))
+        if any(
+            isinstance(node, ast.Assign)
+            and any(isinstance(t, ast.Name) and t.id == "app" for t in node.targets)
+            for node in tree.body
+        ):
+            found.append(path)
     return found
 
 
-def _powertools_security_schemes() -> dict[str, Any]:
-    from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
-
-    return {"bearerAuth": HTTPBearer(scheme="bearer", bearerFormat="JWT")}
-
-
-def _merge_schemas(target: dict[str, Any], schemas: dict[str, Any], origin: str) -> None:
-    for name, schema in schemas.items():
-        if name in target and target[name] != schema:
-            raise SystemExit(f"component schema {name!r} from {origin} differs from an earlier definition")
-        target[name] = schema
-
-
 def _drop_default_validation_error(operation: dict[str, Any]) -> None:
-    """Remove the 422 Powertools adds to every route (an `HTTPValidationError` JSON body): our
-    resolver never answers in that shape, and a route that can answer 422 declares its own
-    problem+json 422 (which replaces the default), so what is left is a status the route never returns."""
     default = operation.get("responses", {}).get("422", {})
     schema = default.get("content", {}).get("application/json", {}).get("schema", {})
     if schema.get("$ref") == "#/components/schemas/HTTPValidationError":
@@ -94,7 +70,7 @@ def _referenced(schemas: dict[str, Any], paths: dict[str, Any]) -> dict[str, Any
     """The component schemas the paths reach (directly or through other schemas)."""
     prefix = "#/components/schemas/"
     found: set[str] = set()
-    pending = [paths]
+    pending: list[Any] = [paths]
     while pending:
         node = pending.pop()
         if isinstance(node, dict):
@@ -108,38 +84,34 @@ def _referenced(schemas: dict[str, Any], paths: dict[str, Any]) -> dict[str, Any
     return {name: schema for name, schema in schemas.items() if name in found}
 
 
+def merged() -> dict[str, Any]:
+    """The merge of every API function's document, as Powertools produces it."""
+    from aws_lambda_powertools.event_handler.openapi.merge import OpenAPIMerge
+
+    # Importing a handler touches no network (a project rule); tracing off, a region for botocore.
+    os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
+    os.environ.setdefault("POWERTOOLS_TRACE_DISABLED", "true")
+    merge = OpenAPIMerge(title=TITLE, version=version(), description=DESCRIPTION, on_conflict="error")
+    for path in api_files():
+        merge.add_file(path)
+    document: dict[str, Any] = json.loads(merge.get_openapi_json_schema())
+    return document
+
+
 def build() -> dict[str, Any]:
-    paths: dict[str, dict[str, Any]] = {}
-    schemas: dict[str, Any] = {}
-    owners: dict[tuple[str, str], str] = {}
-    for name, app in sorted(resolvers().items()):
-        document = json.loads(
-            app.get_openapi_json_schema(
-                title=TITLE, version=version(), security_schemes=_powertools_security_schemes()
-            )
-        )
-        for path, operations in document.get("paths", {}).items():
-            for method, operation in operations.items():
-                if method not in HTTP_METHODS:
-                    continue
-                if (path, method) in owners:
-                    raise SystemExit(
-                        f"{method.upper()} {path} is defined by {owners[path, method]} and {name}"
-                    )
-                owners[path, method] = name
-                operation.setdefault("operationId", f"{name.replace('.', '_')}_{method}")
-                _drop_default_validation_error(operation)
-                operation["x-lambda-handler"] = f"{name}.lambda_handler"
-                paths.setdefault(path, {})[method] = operation
-        _merge_schemas(schemas, document.get("components", {}).get("schemas", {}), name)
-    paths = {path: dict(sorted(paths[path].items())) for path in sorted(paths)}
+    document = merged()
+    paths = document.get("paths", {})
+    for operations in paths.values():
+        for operation in operations.values():
+            _drop_default_validation_error(operation)
+    components = document.get("components", {})
     return {
-        "openapi": "3.1.0",
-        "info": {"title": TITLE, "version": version(), "description": DESCRIPTION},
-        "paths": paths,
+        "openapi": document["openapi"],
+        "info": document["info"],
+        "paths": {path: dict(sorted(paths[path].items())) for path in sorted(paths)},
         "components": {
-            "schemas": dict(sorted(_referenced(schemas, paths).items())),
-            "securitySchemes": SECURITY_SCHEMES,
+            "schemas": dict(sorted(_referenced(components.get("schemas", {}), paths).items())),
+            "securitySchemes": components.get("securitySchemes", {}),
         },
     }
 
@@ -162,7 +134,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(text)
-    print(f"wrote {args.output.relative_to(ROOT)} ({len(json.loads(text)['paths'])} paths)")
+    print(f"wrote {args.output} ({len(json.loads(text)['paths'])} paths)")
     return 0
 
 

@@ -48,6 +48,8 @@ from commerce.errors import (
 from commerce.observability import instrumented, logger, tracer
 from commerce.problems import PROBLEM_CONTENT_TYPE, Problem
 
+#: `security=` of a route behind the Lambda authorizer refers to this scheme (docs/openapi.json).
+SECURITY_SCHEMES: dict[str, Any] = {"bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}}
 MAX_BODY_BYTES = 64 * 1024
 JSON_CONTENT_TYPE = "application/json"
 CORRELATION_HEADER = "X-Correlation-Id"
@@ -143,6 +145,8 @@ class CommerceResolver(APIGatewayRestResolver):
 def make_resolver(*, enable_validation: bool = True) -> CommerceResolver:
     """A REST resolver wired for problem+json errors and request-body guards."""
     app = CommerceResolver(enable_validation=enable_validation)
+    # Documentation only (the OpenAPI merge, tools/openapi.py): routes name the bearer scheme.
+    app.configure_openapi(security_schemes=SECURITY_SCHEMES)
 
     @app.exception_handler(RequestValidationError)
     def _on_validation_error(exc: RequestValidationError) -> Response[str]:
