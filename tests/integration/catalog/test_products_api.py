@@ -70,6 +70,25 @@ def outbox_events(table: str) -> list[tuple[str, dict[str, Any]]]:
     return out
 
 
+@pytest.mark.parametrize(("sent", "expected"), [("caller-42", "caller-42"), (None, "request-id")])
+def test_the_event_carries_the_request_correlation_id(
+    catalog_table: str, lambda_context: FakeLambdaContext, sent: str | None, expected: str
+) -> None:
+    """The caller's X-Correlation-Id (else the request id) is in the event and the response header."""
+    from catalog import create_product
+
+    event = api_event(
+        "POST", "/products", body=WIDGET, headers={"X-Correlation-Id": sent} if sent else None, **ADMIN
+    )
+    response = create_product.lambda_handler(event, lambda_context)
+
+    request_id = event["requestContext"]["requestId"]
+    wanted = request_id if expected == "request-id" else expected
+    [(_, detail)] = outbox_events(catalog_table)
+    assert detail["metadata"]["correlationId"] == wanted
+    assert header(response, "X-Correlation-Id") == wanted
+
+
 def test_admin_creates_a_product_and_product_created_is_in_the_outbox(
     catalog_table: str, lambda_context: FakeLambdaContext
 ) -> None:
