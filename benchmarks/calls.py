@@ -2,7 +2,7 @@
 
     python -m benchmarks.calls [--orders 5]
 
-Runs the local stack in this process (tools/instrumented_stack.py, no faults) with the worker hook
+Runs the local stack in this process (local/instrumented.py, no faults) with the worker hook
 that logs every AWS API call a function makes (DynamoDB calls ask for ReturnConsumedCapacity).
 A user registers and logs in; `--orders` orders go through the whole saga (POST /orders → CONFIRMED,
 polled); then every route of the API is called once, warm (a first round warms each function up), and

@@ -3,7 +3,6 @@ integration (local.proxy), authorizers (local.lambda_authorizer) and gateway res
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 import uuid
@@ -162,7 +161,3 @@ class Gateway:
             ("x-amz-apigw-id", request_id[:8] + "="),
             ("Date", formatdate(usegmt=True)),
         ]
-
-
-def json_dumps(value: Any) -> bytes:
-    return json.dumps(value).encode()

@@ -3,7 +3,7 @@
 Each function gets only the DynamoDB actions it uses. Placing an order also reads the catalog
 table — `BatchGetItem` only, the one documented exception to table ownership (docs/decisions.md):
 an order must be priced from the catalog's own item at the moment it is placed. The saga
-consumers (issue 6) add their functions next to these, calling `orders.transitions.transition`.
+consumers (cdk/services/order_saga.py) call the same `Orders.transition` use case.
 """
 
 from __future__ import annotations

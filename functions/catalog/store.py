@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
 
@@ -19,6 +19,9 @@ from commerce.aws import dynamodb
 from commerce.dynamodb import Page, cancellation_reasons, query_page
 from commerce.items import plain_item, to_attribute_values
 from commerce.outbox import outbox_put
+
+if TYPE_CHECKING:
+    pass
 
 PRODUCT_SK = "PRODUCT"
 LIST_PARTITION = "PRODUCT"

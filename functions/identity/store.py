@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from commerce.aws import dynamodb
 from commerce.clock import iso_now
@@ -27,6 +27,9 @@ from commerce.identity_table import (
 from commerce.items import from_attribute_values, to_attribute_values
 from commerce.outbox import outbox_put
 from identity.domain import Credential, EmailTaken, NewAccount, RefreshRecord, RotationRefused
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb.type_defs import TransactWriteItemTypeDef
 
 
 @dataclass
@@ -68,7 +71,7 @@ class DynamoIdentityStore:
         from commerce.events import UserRegistered
 
         event = UserRegistered(userId=account.user_id, roles=roles, contact=account.contact)
-        items = [
+        items: list[TransactWriteItemTypeDef] = [
             self._put(self.table, credential),
             self._put(self.table, claim),
             self._put(self.users_table, profile),
@@ -82,7 +85,7 @@ class DynamoIdentityStore:
             raise
 
     @staticmethod
-    def _put(table: str, item: dict[str, Any]) -> dict[str, Any]:
+    def _put(table: str, item: dict[str, Any]) -> TransactWriteItemTypeDef:
         return {
             "Put": {
                 "TableName": table,
@@ -210,7 +213,7 @@ class DynamoIdentityStore:
         values = to_attribute_values(
             {":active": "active", ":used": "used", ":now": now, ":expires": expires_at}
         )
-        items = [
+        items: list[TransactWriteItemTypeDef] = [
             {
                 "Update": {
                     "TableName": self.table,

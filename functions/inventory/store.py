@@ -18,7 +18,7 @@ import os
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from commerce.aws import dynamodb
 from commerce.clock import epoch_now
@@ -42,6 +42,9 @@ from inventory.domain import (
     Reserved,
     UnknownProduct,
 )
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb.type_defs import TransactWriteItemTypeDef
 
 _EVENT_NAMESPACE = uuid.UUID("0f0a6a4e-6f5e-4d0b-9d8a-6a1b3c9e2f11")
 MARKER_RETENTION_SECONDS = 30 * 24 * 3600
@@ -113,7 +116,7 @@ class CatalogInventoryStore:
         if short:
             return OutOfStock(product_ids=short)
         now = epoch_now()
-        items: list[dict[str, Any]] = [
+        items: list[TransactWriteItemTypeDef] = [
             {
                 "Put": {
                     "TableName": self.table,
@@ -173,7 +176,7 @@ class CatalogInventoryStore:
     def record_failure(
         self, order_id: str, product_ids: tuple[str, ...], reason: str, *, correlation_id: str
     ) -> bool:
-        items = [
+        items: list[TransactWriteItemTypeDef] = [
             {
                 "Put": {
                     "TableName": self.table,
@@ -218,7 +221,7 @@ class CatalogInventoryStore:
             Line(entry["M"]["productId"]["S"], int(entry["M"]["quantity"]["N"]))
             for entry in item.get("lines", {}).get("L", [])
         )
-        items: list[dict[str, Any]] = [
+        items: list[TransactWriteItemTypeDef] = [
             {
                 "Update": {
                     "TableName": self.table,
@@ -293,7 +296,7 @@ class CatalogInventoryStore:
 
     def add_stock(self, product_id: str, quantity: int, *, event_id: str) -> bool:
         now = epoch_now()
-        items = [
+        items: list[TransactWriteItemTypeDef] = [
             {
                 "Update": {
                     "TableName": self.table,

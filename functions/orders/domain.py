@@ -164,6 +164,11 @@ def new_order(
     return order
 
 
+def list_scope(user_id: str) -> str:
+    """What a user's list cursor is bound to: another user's cursor is refused (docs/decisions.md §8)."""
+    return f"orders:list:{user_id}"
+
+
 def visible_to(order: Mapping[str, Any], user_id: str, is_admin: bool) -> bool:
     """Owner or admin; everybody else must not learn that the order exists (404)."""
     return is_admin or order.get("userId") == user_id

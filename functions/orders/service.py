@@ -90,11 +90,6 @@ def event_id_for(order_id: str, to_status: str, trigger_event_id: str | None) ->
     return str(uuid.uuid5(EVENT_ID_NAMESPACE, f"{order_id}|{to_status}|{trigger_event_id}"))
 
 
-def list_scope(user_id: str) -> str:
-    """What a user's list cursor is bound to (docs/decisions.md §8)."""
-    return f"orders:list:{user_id}"
-
-
 def _order_lines(items: list[dict[str, Any]]) -> list[OrderLine]:
     return [
         OrderLine(productId=i["productId"], quantity=i["quantity"], unitPrice=Money(**i["unitPrice"]))

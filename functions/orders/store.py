@@ -17,7 +17,7 @@ from __future__ import annotations
 import os
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
 
@@ -27,7 +27,11 @@ from commerce.dynamodb import CONDITIONAL_CHECK_FAILED, Page, cancellation_reaso
 from commerce.items import plain_item, to_attribute_values
 from commerce.outbox import outbox_put
 from commerce.retry import delays
+from orders import domain
 from orders.ports import EventAlreadyRecorded, IdempotencyKeyTaken, StoredOrder, TransitionConflict
+
+if TYPE_CHECKING:
+    pass
 
 ORDER_SK = "ORDER"
 IDEMPOTENCY_SK = "IDEMPOTENCY"
@@ -212,7 +216,7 @@ class OrdersStore:
             partition=("gsi1pk", f"USER#{user_id}"),
             limit=limit,
             cursor=cursor,
-            scope=f"orders:list:{user_id}",
+            scope=domain.list_scope(user_id),
             key_attributes=KEY_ATTRIBUTES,
             newest_first=True,
         )

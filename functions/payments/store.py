@@ -15,7 +15,7 @@ from __future__ import annotations
 import os
 import uuid
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
 
@@ -26,6 +26,9 @@ from commerce.events import Money, PaymentFailed, PaymentRefunded, PaymentSuccee
 from commerce.items import to_attribute_values
 from commerce.outbox import outbox_put
 from payments.domain import Payment, Status
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb.type_defs import TransactWriteItemTypeDef
 
 _EVENT_NAMESPACE = uuid.UUID("5b3c2c1e-51e4-4d6c-9a35-3f4f1f3a7c01")
 STRIPE_EVENT_RETENTION_SECONDS = 30 * 24 * 3600
@@ -115,7 +118,7 @@ class DynamoPaymentStore:
         if reason:
             update += ", reason = :reason"
             values[":reason"] = {"S": reason}
-        items: list[dict[str, Any]] = [
+        items: list[TransactWriteItemTypeDef] = [
             {
                 "Update": {
                     "TableName": self.table,

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from commerce.aws import dynamodb
 from commerce.clock import iso_now
@@ -24,6 +24,9 @@ from commerce.identity_table import (
 )
 from commerce.items import from_attribute_values, to_attribute_values
 from commerce.outbox import outbox_put
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb.type_defs import TransactWriteItemTypeDef
 
 
 @dataclass
@@ -95,7 +98,7 @@ class DynamoProfileStore:
         email = (
             str(from_attribute_values(credential)["email"]) if credential else str(profile.get("email", ""))
         )
-        items: list[dict[str, Any]] = [
+        items: list[TransactWriteItemTypeDef] = [
             {
                 "Delete": {
                     "TableName": self.table,

@@ -7,6 +7,7 @@ import json
 
 import pytest
 
+from commerce.api import problem_for
 from commerce.cursor import InvalidCursor, decode_cursor, encode_cursor
 
 SECRET = b"s" * 32
@@ -48,7 +49,7 @@ def test_cursor_with_a_rewritten_key_is_rejected() -> None:
 def test_garbage_cursors_are_rejected_as_400(bad: str) -> None:
     with pytest.raises(InvalidCursor) as raised:
         decode_cursor(bad, scope="orders:u-1", secret=SECRET)
-    assert raised.value.status == 400
+    assert problem_for(raised.value).status == 400
 
 
 def test_every_single_character_change_is_detected() -> None:

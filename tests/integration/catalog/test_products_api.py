@@ -77,8 +77,9 @@ def test_the_event_carries_the_request_correlation_id(
     """The caller's X-Correlation-Id (else the request id) is in the event and the response header."""
     from catalog import create_product
 
+    headers = {"X-Correlation-Id": sent} if sent else None
     event = api_event(
-        "POST", "/products", body=WIDGET, headers={"X-Correlation-Id": sent} if sent else None, **ADMIN
+        "POST", "/products", body=WIDGET, headers=headers, user="admin-1", roles="customer,admin"
     )
     response = create_product.lambda_handler(event, lambda_context)
 

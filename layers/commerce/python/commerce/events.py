@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -185,16 +185,6 @@ class PaymentRefunded(Model):
 
 
 # ---- the catalogue of events ----------------------------------------------------------------
-
-Source = Literal[
-    "commerce.identity",
-    "commerce.catalog",
-    "commerce.orders",
-    "commerce.inventory",
-    "commerce.payments",
-    "commerce.notifications",
-    "warehouse",
-]
 
 #: detail type → (source, data model)
 EVENTS: dict[str, tuple[str, type[BaseModel]]] = {

@@ -47,7 +47,7 @@ def instrumented(handler: H, *, correlation_id_path: str | None = None) -> H:
     wrapped = metrics.log_metrics(with_context, capture_cold_start_metric=True)
     wrapped = tracer.capture_lambda_handler(wrapped)
     wrapped = logger.inject_lambda_context(wrapped, correlation_id_path=correlation_id_path)
-    return wrapped  # type: ignore[no-any-return]
+    return wrapped  # type: ignore[return-value]
 
 
 def lambda_context() -> Any:

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from commerce.items import to_attribute_values
 
 if TYPE_CHECKING:
+    from mypy_boto3_dynamodb.type_defs import TransactWriteItemTypeDef
     from pydantic import BaseModel
 
     from commerce.events import EventMetadata
@@ -55,7 +56,7 @@ def outbox_item(
 
 def outbox_put(
     table_name: str, detail_type: str, data: BaseModel | dict[str, Any], **kwargs: Any
-) -> dict[str, Any]:
+) -> TransactWriteItemTypeDef:
     """A `TransactWriteItems` element (low-level attribute values) that records one event."""
     item = outbox_item(detail_type, data, **kwargs)
     return {

@@ -36,7 +36,3 @@ def detail_schema(detail_type: str) -> dict[str, Any]:
     if definitions:
         schema["$defs"] = definitions
     return _draft4(schema)
-
-
-def all_detail_schemas() -> dict[str, dict[str, Any]]:
-    return {detail_type: detail_schema(detail_type) for detail_type in EVENTS}
