@@ -17,6 +17,7 @@ import sys
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -28,26 +29,45 @@ ROOT = Path(__file__).resolve().parents[1]
 TARGET_P50_MS = 20.0
 
 
-def measure(base_url: str, path: str, headers: dict[str, str], requests: int, threads: int) -> dict[str, Any]:
+def measure(
+    base_url: str,
+    path: str,
+    headers: dict[str, str],
+    requests: int,
+    threads: int,
+    *,
+    method: str = "GET",
+    body: Any = None,
+    fresh_headers: Callable[[], dict[str, str]] = dict,
+    concurrent_warmup: bool = True,
+) -> dict[str, Any]:
+    """Sequential latencies (p50/p99/max) and the request rate over `threads` connections of one
+    request; `fresh_headers()` is added to every call (e.g. a new Idempotency-Key per POST)."""
+
+    def call(client: Client) -> int:
+        return client.call(method, path, body, {**headers, **fresh_headers()})[0]
+
     client = Client(base_url)
-    # Warm-up, also concurrent so that every worker the pool scales out to has had its cold start.
-    warmers = [
-        threading.Thread(
-            target=lambda: [Client(base_url).call("GET", path, headers=headers) for _ in range(10)]
-        )
-        for _ in range(threads)
-    ]
-    for thread in warmers:
-        thread.start()
-    for thread in warmers:
-        thread.join()
-    for _ in range(20):
-        client.call("GET", path, headers=headers)
+    if concurrent_warmup:
+        # Also concurrent, so that every worker the pool scales out to has had its cold start.
+        warmers = [
+            threading.Thread(target=lambda: [call(Client(base_url)) for _ in range(10)])
+            for _ in range(threads)
+        ]
+        for thread in warmers:
+            thread.start()
+        for thread in warmers:
+            thread.join()
+    for _ in range(20 if concurrent_warmup else 10):
+        call(client)
     latencies: list[float] = []
     statuses: dict[int, int] = {}
     for _ in range(requests):
         started = time.perf_counter()
-        status, _ = client.call("GET", path, headers=headers)
+        try:
+            status = call(client)
+        except OSError:
+            status, client = 599, Client(base_url)
         latencies.append((time.perf_counter() - started) * 1000)
         statuses[status] = statuses.get(status, 0) + 1
     latencies.sort()
@@ -59,7 +79,11 @@ def measure(base_url: str, path: str, headers: dict[str, str], requests: int, th
     def worker() -> None:
         own = Client(base_url)
         for _ in range(per_thread):
-            own.call("GET", path, headers=headers)
+            try:
+                call(own)
+            except OSError:
+                own = Client(base_url)
+                continue
             with lock:
                 done[0] += 1
 

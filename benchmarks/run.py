@@ -19,10 +19,8 @@ import argparse
 import json
 import os
 import platform
-import statistics
 import subprocess
 import sys
-import threading
 import time
 import uuid
 from pathlib import Path
@@ -93,7 +91,17 @@ def api_latency(template: Path, requests: int, threads: int) -> dict[str, Any]:
             measure(base, f"/orders/{order['orderId']}", auth, requests, threads),
             # POST /orders writes: fewer requests, since moto's TransactWriteItems copies the whole
             # table on every call (its cost grows with the table, unlike DynamoDB's).
-            _measure_post(base, body, auth, max(10, requests // 4), min(threads, 2)),
+            measure(
+                base,
+                "/orders",
+                auth,
+                max(10, requests // 4),
+                min(threads, 2),
+                method="POST",
+                body=body,
+                fresh_headers=lambda: {"Idempotency-Key": uuid.uuid4().hex},
+                concurrent_warmup=False,
+            ),
         ]
         for row, name in zip(
             rows, ("GET /health", "GET /products", "GET /orders/{id}", "POST /orders"), strict=True
@@ -102,57 +110,6 @@ def api_latency(template: Path, requests: int, threads: int) -> dict[str, Any]:
         return {"requests": requests, "threads": threads, "routes": rows, "p50_budget_ms": API_P50_BUDGET_MS}
     finally:
         stack.stop()
-
-
-def _measure_post(
-    base: str, body: dict[str, Any], auth: dict[str, str], requests: int, threads: int
-) -> dict[str, Any]:
-    client = Client(base)
-    for _ in range(10):
-        client.call("POST", "/orders", body, {**auth, "Idempotency-Key": uuid.uuid4().hex})
-    latencies: list[float] = []
-    statuses: dict[int, int] = {}
-    for _ in range(requests):
-        started = time.perf_counter()
-        try:
-            status, _ = client.call("POST", "/orders", body, {**auth, "Idempotency-Key": uuid.uuid4().hex})
-        except OSError:
-            status, client = 599, Client(base)
-        latencies.append((time.perf_counter() - started) * 1000)
-        statuses[status] = statuses.get(status, 0) + 1
-    latencies.sort()
-    per_thread = max(1, requests // threads)
-    done = [0]
-    lock = threading.Lock()
-
-    def worker() -> None:
-        own = Client(base)
-        for _ in range(per_thread):
-            try:
-                own.call("POST", "/orders", body, {**auth, "Idempotency-Key": uuid.uuid4().hex})
-            except OSError:
-                own = Client(base)
-                continue
-            with lock:
-                done[0] += 1
-
-    started = time.perf_counter()
-    pool = [threading.Thread(target=worker) for _ in range(threads)]
-    for thread in pool:
-        thread.start()
-    for thread in pool:
-        thread.join()
-    elapsed = time.perf_counter() - started
-    return {
-        "path": "/orders",
-        "requests": requests,
-        "statuses": statuses,
-        "p50_ms": round(statistics.median(latencies), 2),
-        "p99_ms": round(latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))], 2),
-        "max_ms": round(latencies[-1], 2),
-        "req_per_s_sequential": round(requests / (sum(latencies) / 1000), 1),
-        f"req_per_s_{threads}_connections": round(done[0] / elapsed, 1),
-    }
 
 
 def cost(calls: dict[str, Any]) -> dict[str, Any]:

@@ -91,6 +91,20 @@ class CatalogInventoryStore:
     def from_env(cls) -> CatalogInventoryStore:
         return cls(table=os.environ["TABLE_NAME"])
 
+    def _stock_change(self, line: Line, *, taken: bool) -> TransactWriteItemTypeDef:
+        """The product item's stock moved by the line (never below zero when taken), version + 1."""
+        return {
+            "Update": {
+                "TableName": self.table,
+                "Key": _product_key(line.product_id),
+                "UpdateExpression": f"SET stock = stock {'-' if taken else '+'} :q ADD version :one",
+                "ConditionExpression": "attribute_exists(pk) AND stock >= :q"
+                if taken
+                else "attribute_exists(pk)",
+                "ExpressionAttributeValues": {":q": {"N": str(line.quantity)}, ":one": {"N": "1"}},
+            }
+        }
+
     def short_lines(self, lines: tuple[Line, ...]) -> tuple[str, ...]:
         """Products that (as of a consistent read) cannot cover their line. The transaction still
         decides; this only spares a write that is bound to be cancelled."""
@@ -132,18 +146,7 @@ class CatalogInventoryStore:
                 }
             }
         ]
-        for line in lines:
-            items.append(
-                {
-                    "Update": {
-                        "TableName": self.table,
-                        "Key": _product_key(line.product_id),
-                        "UpdateExpression": "SET stock = stock - :q ADD version :one",
-                        "ConditionExpression": "attribute_exists(pk) AND stock >= :q",
-                        "ExpressionAttributeValues": {":q": {"N": str(line.quantity)}, ":one": {"N": "1"}},
-                    }
-                }
-            )
+        items.extend(self._stock_change(line, taken=True) for line in lines)
         items.append(
             outbox_put(
                 self.table,
@@ -237,18 +240,7 @@ class CatalogInventoryStore:
                 }
             }
         ]
-        for line in lines:
-            items.append(
-                {
-                    "Update": {
-                        "TableName": self.table,
-                        "Key": _product_key(line.product_id),
-                        "UpdateExpression": "SET stock = stock + :q ADD version :one",
-                        "ConditionExpression": "attribute_exists(pk)",
-                        "ExpressionAttributeValues": {":q": {"N": str(line.quantity)}, ":one": {"N": "1"}},
-                    }
-                }
-            )
+        items.extend(self._stock_change(line, taken=False) for line in lines)
         items.append(
             outbox_put(
                 self.table,
