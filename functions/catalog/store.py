@@ -8,15 +8,13 @@ gsi1pk `PRODUCT` / gsi1sk `<createdAt>#<productId>`.
 
 from __future__ import annotations
 
-import os
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
 
 from catalog.ports import VersionConflict
 from commerce.aws import dynamodb
-from commerce.dynamodb import Page, cancellation_reasons, query_page
+from commerce.dynamodb import Page, TableAdapter, cancellation_reasons, query_page
 from commerce.items import plain_item, to_attribute_values
 from commerce.outbox import outbox_put
 
@@ -48,17 +46,10 @@ def _product(item: dict[str, Any]) -> dict[str, Any]:
     return {"product": product, "version": record.get("version", 1)}
 
 
-@dataclass(frozen=True)
-class CatalogStore:
-    table_name: str
-
-    @classmethod
-    def from_env(cls) -> CatalogStore:
-        return cls(table_name=os.environ["TABLE_NAME"])
-
+class DynamoProductStore(TableAdapter):
     def get(self, product_id: str) -> tuple[dict[str, Any], int] | None:
         """(product, version) or None. One GetItem."""
-        item = dynamodb().get_item(TableName=self.table_name, Key=product_key(product_id)).get("Item")
+        item = dynamodb().get_item(TableName=self.table, Key=product_key(product_id)).get("Item")
         if not item:
             return None
         found = _product(item)
@@ -67,7 +58,7 @@ class CatalogStore:
     def page(self, limit: int, cursor: str | None) -> Page:
         """Up to `limit` products oldest first (one Query on gsi1), and the cursor to the next page."""
         page = query_page(
-            self.table_name,
+            self.table,
             index=LIST_INDEX,
             partition=("gsi1pk", LIST_PARTITION),
             limit=limit,
@@ -92,12 +83,12 @@ class CatalogStore:
             TransactItems=[
                 {
                     "Put": {
-                        "TableName": self.table_name,
+                        "TableName": self.table,
                         "Item": to_attribute_values(item),
                         "ConditionExpression": "attribute_not_exists(pk)",
                     }
                 },
-                outbox_put(self.table_name, "ProductCreated", event, correlation_id=correlation_id),
+                outbox_put(self.table, "ProductCreated", event, correlation_id=correlation_id),
             ]
         )
 
@@ -124,7 +115,7 @@ class CatalogStore:
                 TransactItems=[
                     {
                         "Update": {
-                            "TableName": self.table_name,
+                            "TableName": self.table,
                             "Key": product_key(product["productId"]),
                             "UpdateExpression": "SET " + ", ".join([*assignments, "version = :next"]),
                             "ConditionExpression": "attribute_exists(pk) AND version = :expected",
@@ -132,7 +123,7 @@ class CatalogStore:
                             "ExpressionAttributeValues": values,
                         }
                     },
-                    outbox_put(self.table_name, "ProductUpdated", event, correlation_id=correlation_id),
+                    outbox_put(self.table, "ProductUpdated", event, correlation_id=correlation_id),
                 ]
             )
         except Exception as error:

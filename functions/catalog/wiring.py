@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from catalog.service import Catalog
-from catalog.store import CatalogStore
+from catalog.store import DynamoProductStore
 from commerce.wiring import Provider
 
-catalog = Provider(lambda: Catalog(store=CatalogStore.from_env()))
+catalog = Provider(lambda: Catalog(store=DynamoProductStore.from_env()))

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from commerce.aws import dynamodb
 from commerce.clock import iso_now
-from commerce.dynamodb import cancellation_reasons, condition_failed
+from commerce.dynamodb import TableAdapter, cancellation_reasons, condition_failed
 from commerce.identity_table import (
     credential_key,
     email_claim_key,
@@ -32,9 +32,8 @@ if TYPE_CHECKING:
     from mypy_boto3_dynamodb.type_defs import TransactWriteItemTypeDef
 
 
-@dataclass
-class DynamoIdentityStore:
-    table: str
+@dataclass(frozen=True)
+class DynamoIdentityStore(TableAdapter):
     users_table: str = ""
 
     @classmethod
@@ -95,8 +94,7 @@ class DynamoIdentityStore:
         }
 
     def _get(self, table: str, key: dict[str, str]) -> dict[str, Any] | None:
-        response = dynamodb().get_item(TableName=table, Key=to_attribute_values(key), ConsistentRead=True)
-        item = response.get("Item")
+        item = self.get_item(to_attribute_values(key), table=table)
         return from_attribute_values(item) if item else None
 
     def credential(self, user_id: str) -> Credential | None:

@@ -14,16 +14,15 @@ Transaction conflicts between concurrent orders for the same product are retried
 
 from __future__ import annotations
 
-import os
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from commerce.aws import dynamodb
 from commerce.clock import epoch_now
 from commerce.dynamodb import (
     CONDITIONAL_CHECK_FAILED,
+    TableAdapter,
     cancellation_reasons,
     condition_failed,
     transaction_conflict,
@@ -83,14 +82,7 @@ def _order_lines(lines: tuple[Line, ...]) -> list[OrderLine]:
     return [OrderLine(productId=line.product_id, quantity=line.quantity) for line in lines]
 
 
-@dataclass(frozen=True)
-class CatalogInventoryStore:
-    table: str
-
-    @classmethod
-    def from_env(cls) -> CatalogInventoryStore:
-        return cls(table=os.environ["TABLE_NAME"])
-
+class DynamoInventoryStore(TableAdapter):
     def _stock_change(self, line: Line, *, taken: bool) -> TransactWriteItemTypeDef:
         """The product item's stock moved by the line (never below zero when taken), version + 1."""
         return {
@@ -210,11 +202,7 @@ class CatalogInventoryStore:
         return True
 
     def release(self, order_id: str, *, correlation_id: str) -> Released | NothingToRelease:
-        item = (
-            dynamodb()
-            .get_item(TableName=self.table, Key=_reservation_key(order_id), ConsistentRead=True)
-            .get("Item")
-        )
+        item = self.get_item(_reservation_key(order_id))
         if not item:
             return NothingToRelease(status=None)
         status = ReservationStatus(item["status"]["S"])

@@ -4,6 +4,6 @@ from __future__ import annotations
 
 from commerce.wiring import Provider
 from inventory.service import Inventory
-from inventory.store import CatalogInventoryStore
+from inventory.store import DynamoInventoryStore
 
-inventory = Provider(lambda: Inventory(store=CatalogInventoryStore.from_env()))
+inventory = Provider(lambda: Inventory(store=DynamoInventoryStore.from_env()))

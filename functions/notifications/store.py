@@ -8,13 +8,11 @@ The table is encrypted with a customer-managed key; the address never leaves thi
 
 from __future__ import annotations
 
-import os
-from dataclasses import dataclass
 from typing import Any
 
 from commerce.aws import dynamodb
 from commerce.clock import epoch_now
-from commerce.dynamodb import condition_failed
+from commerce.dynamodb import TableAdapter, condition_failed
 from notifications.domain import Contact, ContactStatus
 
 
@@ -22,16 +20,9 @@ def _key(user_id: str) -> dict[str, Any]:
     return {"pk": {"S": f"CONTACT#{user_id}"}, "sk": {"S": "CONTACT"}}
 
 
-@dataclass(frozen=True)
-class DynamoContactStore:
-    table: str
-
-    @classmethod
-    def from_env(cls) -> DynamoContactStore:
-        return cls(table=os.environ["TABLE_NAME"])
-
+class DynamoContactStore(TableAdapter):
     def get(self, user_id: str) -> Contact | None:
-        item = dynamodb().get_item(TableName=self.table, Key=_key(user_id), ConsistentRead=True).get("Item")
+        item = self.get_item(_key(user_id))
         if not item:
             return None
         return Contact(

@@ -23,7 +23,7 @@ from pydantic import BaseModel
 
 from commerce.aws import dynamodb
 from commerce.clock import epoch_now
-from commerce.dynamodb import CONDITIONAL_CHECK_FAILED, Page, cancellation_reasons, query_page
+from commerce.dynamodb import CONDITIONAL_CHECK_FAILED, Page, TableAdapter, cancellation_reasons, query_page
 from commerce.items import plain_item, to_attribute_values
 from commerce.outbox import outbox_put
 from commerce.retry import delays
@@ -70,15 +70,12 @@ def _stored_order(item: dict[str, Any]) -> StoredOrder:
 
 
 @dataclass(frozen=True)
-class OrdersStore:
-    table_name: str
-    catalog_table_name: str = ""  # only POST /orders reads the catalog (CATALOG_TABLE_NAME)
+class DynamoOrderStore(TableAdapter):
+    catalog_table: str = ""  # only POST /orders reads the catalog (CATALOG_TABLE_NAME)
 
     @classmethod
-    def from_env(cls) -> OrdersStore:
-        return cls(
-            table_name=os.environ["TABLE_NAME"], catalog_table_name=os.environ.get("CATALOG_TABLE_NAME", "")
-        )
+    def from_env(cls) -> DynamoOrderStore:
+        return cls(table=os.environ["TABLE_NAME"], catalog_table=os.environ.get("CATALOG_TABLE_NAME", ""))
 
     # ---- placing --------------------------------------------------------------------------
 
@@ -89,7 +86,7 @@ class OrdersStore:
         product that exists — in ONE BatchGetItem over both tables (retried only for keys that
         DynamoDB returns unprocessed under throttling)."""
         request: dict[str, Any] = {
-            self.catalog_table_name: {
+            self.catalog_table: {
                 "Keys": [
                     {"pk": {"S": f"PRODUCT#{product_id}"}, "sk": {"S": "PRODUCT"}}
                     for product_id in dict.fromkeys(product_ids)
@@ -97,9 +94,9 @@ class OrdersStore:
                 "ProjectionExpression": "productId, #name, price",
                 "ExpressionAttributeNames": {"#name": "name"},
             },
-            self.table_name: {"Keys": [idempotency_key(user_id, key)], "ConsistentRead": True},
+            self.table: {"Keys": [idempotency_key(user_id, key)], "ConsistentRead": True},
         }
-        found: dict[str, list[dict[str, Any]]] = {self.catalog_table_name: [], self.table_name: []}
+        found: dict[str, list[dict[str, Any]]] = {self.catalog_table: [], self.table: []}
         waits = delays(BATCH_GET_ATTEMPTS, base=0.05, cap=0.5)
         while True:
             response: Any = dynamodb().batch_get_item(RequestItems=request)
@@ -113,18 +110,14 @@ class OrdersStore:
                 raise RuntimeError("BatchGetItem kept returning unprocessed keys")
             time.sleep(wait)
         products = {}
-        for item in found[self.catalog_table_name]:
+        for item in found[self.catalog_table]:
             product = _record(item)
             products[product["productId"]] = {"name": product["name"], "price": product["price"]}
-        record = next((_record(item) for item in found[self.table_name]), None)
+        record = next((_record(item) for item in found[self.table]), None)
         return (record if record and not _expired(record) else None), products
 
     def idempotency_record(self, user_id: str, key: str) -> dict[str, Any] | None:
-        item = (
-            dynamodb()
-            .get_item(TableName=self.table_name, Key=idempotency_key(user_id, key), ConsistentRead=True)
-            .get("Item")
-        )
+        item = self.get_item(idempotency_key(user_id, key))
         record = _record(item) if item else None
         return record if record and not _expired(record) else None
 
@@ -165,7 +158,7 @@ class OrdersStore:
                 TransactItems=[
                     {
                         "Put": {
-                            "TableName": self.table_name,
+                            "TableName": self.table,
                             "Item": {**idempotency_key(user_id, key), **to_attribute_values(record)},
                             # An expired record (TTL deletion lags) may be replaced.
                             "ConditionExpression": "attribute_not_exists(pk) OR expiresAt <= :now",
@@ -174,13 +167,13 @@ class OrdersStore:
                     },
                     {
                         "Put": {
-                            "TableName": self.table_name,
+                            "TableName": self.table,
                             "Item": to_attribute_values(item),
                             "ConditionExpression": "attribute_not_exists(pk)",
                         }
                     },
                     outbox_put(
-                        self.table_name,
+                        self.table,
                         "OrderPlaced",
                         event,
                         correlation_id=correlation_id,
@@ -199,11 +192,7 @@ class OrdersStore:
 
     def get(self, order_id: str) -> StoredOrder | None:
         """One strongly consistent GetItem (a GET right after POST must see the order)."""
-        item = (
-            dynamodb()
-            .get_item(TableName=self.table_name, Key=order_key(order_id), ConsistentRead=True)
-            .get("Item")
-        )
+        item = self.get_item(order_key(order_id))
         if not item or item.get("entity", {}).get("S") != "Order":
             return None
         return _stored_order(item)
@@ -211,7 +200,7 @@ class OrdersStore:
     def page_for_user(self, user_id: str, limit: int, cursor: str | None) -> Page:
         """Up to `limit` of the user's orders, newest first (one Query on gsi1), and the next cursor."""
         page = query_page(
-            self.table_name,
+            self.table,
             index=LIST_INDEX,
             partition=("gsi1pk", f"USER#{user_id}"),
             limit=limit,
@@ -260,7 +249,7 @@ class OrdersStore:
                 TransactItems=[
                     {
                         "Update": {
-                            "TableName": self.table_name,
+                            "TableName": self.table,
                             "Key": order_key(current.order["orderId"]),
                             "UpdateExpression": "SET " + ", ".join(assignments),
                             "ConditionExpression": "#status = :from AND #version = :expected",
@@ -269,7 +258,7 @@ class OrdersStore:
                         }
                     },
                     outbox_put(
-                        self.table_name,
+                        self.table,
                         event_name,
                         event_data,
                         correlation_id=correlation_id,

@@ -4,6 +4,6 @@ from __future__ import annotations
 
 from commerce.wiring import Provider
 from orders.service import Orders
-from orders.store import OrdersStore
+from orders.store import DynamoOrderStore
 
-orders = Provider(lambda: Orders(store=OrdersStore.from_env()))
+orders = Provider(lambda: Orders(store=DynamoOrderStore.from_env()))

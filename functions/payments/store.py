@@ -12,16 +12,14 @@ the event, and the other finds the condition false and writes nothing.
 
 from __future__ import annotations
 
-import os
 import uuid
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
 
 from commerce.aws import dynamodb
 from commerce.clock import epoch_now
-from commerce.dynamodb import condition_failed
+from commerce.dynamodb import TableAdapter, condition_failed
 from commerce.events import Money, PaymentFailed, PaymentRefunded, PaymentSucceeded
 from commerce.items import to_attribute_values
 from commerce.outbox import outbox_put
@@ -43,16 +41,9 @@ def _key(order_id: str) -> dict[str, Any]:
     return {"pk": {"S": f"PAYMENT#{order_id}"}, "sk": {"S": "PAYMENT"}}
 
 
-@dataclass(frozen=True)
-class DynamoPaymentStore:
-    table: str
-
-    @classmethod
-    def from_env(cls) -> DynamoPaymentStore:
-        return cls(table=os.environ["TABLE_NAME"])
-
+class DynamoPaymentStore(TableAdapter):
     def get(self, order_id: str) -> Payment | None:
-        item = dynamodb().get_item(TableName=self.table, Key=_key(order_id), ConsistentRead=True).get("Item")
+        item = self.get_item(_key(order_id))
         if not item:
             return None
         return Payment(
@@ -165,12 +156,10 @@ class DynamoPaymentStore:
 
     # -- Stripe webhook markers ------------------------------------------------------------------
     def seen_stripe_event(self, stripe_event_id: str) -> bool:
-        item = dynamodb().get_item(
-            TableName=self.table,
-            Key={"pk": {"S": f"STRIPE_EVENT#{stripe_event_id}"}, "sk": {"S": "STRIPE_EVENT"}},
-            ConsistentRead=True,
+        return (
+            self.get_item({"pk": {"S": f"STRIPE_EVENT#{stripe_event_id}"}, "sk": {"S": "STRIPE_EVENT"}})
+            is not None
         )
-        return "Item" in item
 
     def remember_stripe_event(self, stripe_event_id: str, event_type: str) -> None:
         now = epoch_now()

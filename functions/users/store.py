@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from commerce.aws import dynamodb
 from commerce.clock import iso_now
-from commerce.dynamodb import condition_failed
+from commerce.dynamodb import TableAdapter, condition_failed
 from commerce.events import UserDeleted
 from commerce.identity_table import (
     FAMILY_INDEX_PREFIX,
@@ -29,9 +29,8 @@ if TYPE_CHECKING:
     from mypy_boto3_dynamodb.type_defs import TransactWriteItemTypeDef
 
 
-@dataclass
-class DynamoProfileStore:
-    table: str
+@dataclass(frozen=True)
+class DynamoProfileStore(TableAdapter):
     identity_table: str = ""
 
     @classmethod
@@ -41,13 +40,7 @@ class DynamoProfileStore:
         )
 
     def profile(self, user_id: str) -> dict[str, Any] | None:
-        item = (
-            dynamodb()
-            .get_item(
-                TableName=self.table, Key=to_attribute_values(profile_key(user_id)), ConsistentRead=True
-            )
-            .get("Item")
-        )
+        item = self.get_item(to_attribute_values(profile_key(user_id)))
         return from_attribute_values(item) if item else None
 
     def update_profile(
@@ -90,11 +83,7 @@ class DynamoProfileStore:
         if profile is None:
             return False
         client = dynamodb()
-        credential = client.get_item(
-            TableName=self.identity_table,
-            Key=to_attribute_values(credential_key(user_id)),
-            ConsistentRead=True,
-        ).get("Item")
+        credential = self.get_item(to_attribute_values(credential_key(user_id)), table=self.identity_table)
         email = (
             str(from_attribute_values(credential)["email"]) if credential else str(profile.get("email", ""))
         )

@@ -24,7 +24,7 @@ class OrdersEnv:
 @pytest.fixture
 def orders_env(aws: None, monkeypatch: pytest.MonkeyPatch) -> OrdersEnv:
     from catalog.domain import new_product
-    from catalog.store import CatalogStore
+    from catalog.store import DynamoProductStore
 
     from commerce.events import ProductCreated
 
@@ -33,7 +33,7 @@ def orders_env(aws: None, monkeypatch: pytest.MonkeyPatch) -> OrdersEnv:
     monkeypatch.setenv("TABLE_NAME", table)
     monkeypatch.setenv("CATALOG_TABLE_NAME", catalog_table)
     monkeypatch.setenv("CURSOR_SECRET_ARN", create_cursor_secret("orders-cursor"))
-    catalog = CatalogStore(table_name=catalog_table)
+    catalog = DynamoProductStore(table=catalog_table)
     products = {}
     for name, amount, currency in (("cup", 1250, "EUR"), ("pot", 4000, "EUR"), ("mug", 900, "USD")):
         product = new_product(

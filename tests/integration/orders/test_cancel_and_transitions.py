@@ -161,10 +161,10 @@ def test_an_unknown_order_is_reported_not_found(orders_env: OrdersEnv) -> None:
 def test_a_stale_read_is_re_decided_on_the_fresh_order(orders_env: OrdersEnv) -> None:
     """The version guard: a decision made on an old read never overwrites a newer state."""
     from orders.service import TransitionOutcome
-    from orders.store import OrdersStore
+    from orders.store import DynamoOrderStore
 
     order = placed(orders_env)
-    stale = OrdersStore.from_env().get(order["orderId"])
+    stale = DynamoOrderStore.from_env().get(order["orderId"])
     transition(order["orderId"], "REJECTED", trigger_event_id="evt-stock")
 
     result = transition(order["orderId"], "CONFIRMED", trigger_event_id="evt-pay", current=stale)

@@ -21,12 +21,12 @@ def one_line(env: OrdersEnv) -> dict[str, Any]:
 def ticking_clock() -> Iterator[None]:
     """Each new order is created one second after the previous one (the use case's injected clock)."""
     from orders.service import Orders
-    from orders.store import OrdersStore
+    from orders.store import DynamoOrderStore
     from orders.wiring import orders
 
     seconds = itertools.count()
     clock = lambda: f"2026-11-25T10:{next(seconds):05.2f}Z".replace(".", ":", 1)  # noqa: E731
-    with orders.override(Orders(store=OrdersStore.from_env(), clock=clock)):
+    with orders.override(Orders(store=DynamoOrderStore.from_env(), clock=clock)):
         yield
 
 

@@ -143,7 +143,7 @@ def test_concurrent_requests_with_one_key_create_one_order(
     tables), so AWS calls are serialised here as DynamoDB itself would apply them atomically."""
     from botocore.client import BaseClient
     from orders.service import Orders
-    from orders.store import OrdersStore
+    from orders.store import DynamoOrderStore
     from orders.wiring import orders
 
     one_call_at_a_time = threading.Lock()
@@ -158,7 +158,7 @@ def test_concurrent_requests_with_one_key_create_one_order(
     racers = 4
     all_read = threading.Barrier(racers, timeout=10)
 
-    class ReadThenWait(OrdersStore):
+    class ReadThenWait(DynamoOrderStore):
         def read_for_placement(self, *args: Any) -> Any:
             result = super().read_for_placement(*args)
             all_read.wait()
@@ -188,10 +188,10 @@ def test_concurrent_requests_with_one_key_create_one_order(
 def test_a_racing_request_with_another_body_gets_422(orders_env: OrdersEnv) -> None:
     """The idempotency record appears between our read and our transaction (the other request won)."""
     from orders.service import Orders
-    from orders.store import OrdersStore
+    from orders.store import DynamoOrderStore
     from orders.wiring import orders
 
-    class MissesTheRecord(OrdersStore):
+    class MissesTheRecord(DynamoOrderStore):
         def read_for_placement(self, *args: Any) -> Any:
             return None, super().read_for_placement(*args)[1]
 
@@ -265,11 +265,11 @@ def test_invalid_order_bodies_are_422(orders_env: OrdersEnv, change: dict[str, A
 
 def test_fifty_lines_of_a_hundred_are_accepted(orders_env: OrdersEnv) -> None:
     from catalog.domain import new_product
-    from catalog.store import CatalogStore
+    from catalog.store import DynamoProductStore
 
     from commerce.events import ProductCreated
 
-    catalog = CatalogStore(orders_env.catalog_table)
+    catalog = DynamoProductStore(orders_env.catalog_table)
     ids = []
     for n in range(50):
         product = new_product({"name": f"p{n}", "price": {"amount": 1, "currency": "EUR"}, "stock": 1000})

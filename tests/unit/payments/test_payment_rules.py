@@ -20,13 +20,13 @@ class MemoryStore:
         self.payments: dict[str, Payment] = {}
         self.events: list[tuple[str, str]] = []
         self.provider_events: set[str] = set()
+        self.before_move: list[Status] = []  # statuses forced in before the next move (races)
 
     def seen_stripe_event(self, stripe_event_id: str) -> bool:
         return stripe_event_id in self.provider_events
 
     def remember_stripe_event(self, stripe_event_id: str, event_type: str) -> None:
         self.provider_events.add(stripe_event_id)
-        self.before_move: list[Status] = []  # statuses forced in before the next move (races)
 
     def get(self, order_id: str) -> Payment | None:
         return self.payments.get(order_id)

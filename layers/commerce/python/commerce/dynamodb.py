@@ -1,6 +1,7 @@
 """What every DynamoDB adapter shares: reading why a write was refused, and paging a query.
 
-No business rules here. `cancellation_reasons` reads the per-item codes of a cancelled
+No business rules here. `TableAdapter` is the base of every store (its table from `TABLE_NAME`).
+`cancellation_reasons` reads the per-item codes of a cancelled
 `TransactWriteItems` (in request order, `"None"` for the items that were fine), so an adapter can
 tell "the order changed" from "this event was recorded already". `query_page` is the one way a list
 is read: a Query (never a Scan) for `limit + 1` items, so the last page carries no cursor to an
@@ -9,9 +10,10 @@ empty page, continued with an opaque, tamper-evident cursor bound to its query (
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Self
 
 from commerce.aws import dynamodb
 from commerce.cursor import decode_cursor, encode_cursor
@@ -21,6 +23,24 @@ if TYPE_CHECKING:
 
 CONDITIONAL_CHECK_FAILED = "ConditionalCheckFailed"
 TRANSACTION_CONFLICT = "TransactionConflict"
+
+
+@dataclass(frozen=True)
+class TableAdapter:
+    """The base of every service's DynamoDB adapter (`DynamoXStore` in `functions/<service>/store.py`):
+    the service table's name, from the function's environment (`TABLE_NAME`) — the one way a store is
+    built for a function; a test builds one with its own table name, or puts a fake in its place."""
+
+    table: str
+
+    @classmethod
+    def from_env(cls) -> Self:
+        return cls(table=os.environ["TABLE_NAME"])
+
+    def get_item(self, key: dict[str, Any], *, table: str | None = None) -> dict[str, Any] | None:
+        """One strongly consistent GetItem (a read right after a write must see it); the raw item."""
+        item = dynamodb().get_item(TableName=table or self.table, Key=key, ConsistentRead=True).get("Item")
+        return dict(item) if item else None
 
 
 def error_code(error: Exception) -> str:

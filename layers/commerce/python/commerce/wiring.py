@@ -2,7 +2,7 @@
 object, declared in the service's `wiring.py`.
 
     # functions/catalog/wiring.py
-    catalog = Provider(lambda: Catalog(store=CatalogStore.from_env()))
+    catalog = Provider(lambda: Catalog(store=DynamoProductStore.from_env()))
 
     # functions/catalog/get_product.py (the handler)
     product = catalog().get_product(product_id)
