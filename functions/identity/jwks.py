@@ -1,7 +1,6 @@
 """GET /.well-known/jwks.json — the public keys of every key that may have signed a live token."""
 
-# No `from __future__ import annotations` here: Powertools' validation reads the route's
-# annotations at runtime.
+# No `from __future__ import annotations`: Powertools reads the route's signature at runtime.
 
 from aws_lambda_powertools.event_handler import Response
 

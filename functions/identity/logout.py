@@ -1,12 +1,8 @@
 """POST /auth/logout — 204; the refresh token and every token of its family stop working."""
 
-# No `from __future__ import annotations` here: Powertools reads the `Annotated[..., Body()]`
-# parameter at runtime to validate the request body.
-
-from typing import Annotated
+# No `from __future__ import annotations`: Powertools reads the route's signature at runtime.
 
 from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.event_handler.openapi.params import Body
 
 from commerce.api import http_handler, make_resolver
 from commerce.observability import tracer
@@ -27,7 +23,7 @@ app = make_resolver()
     },
 )
 @tracer.capture_method
-def logout(body: Annotated[RefreshRequest, Body()]) -> Response[str]:
+def logout(body: RefreshRequest) -> Response[str]:
     accounts().logout(body.refreshToken)
     return Response(status_code=204, body="")
 

@@ -1,8 +1,7 @@
 """DELETE /users/me — 204: profile, credentials and email claim removed, every refresh token
 revoked, `UserDeleted` published (through the identity table's outbox)."""
 
-# No `from __future__ import annotations` here: Powertools' validation reads the route's
-# annotations at runtime.
+# No `from __future__ import annotations`: Powertools reads the route's signature at runtime.
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.metrics import MetricUnit

@@ -1,7 +1,6 @@
 """GET /users/me — the caller's profile {userId, email, name, phone?, shippingAddress?, roles, createdAt}."""
 
-# No `from __future__ import annotations` here: Powertools' validation reads the route's
-# annotations at runtime.
+# No `from __future__ import annotations`: Powertools reads the route's signature at runtime.
 
 from typing import Any
 

@@ -1,7 +1,6 @@
 """GET /users/{userId} — any user's profile, for admins only (403 otherwise, 404 if unknown)."""
 
-# No `from __future__ import annotations` here: Powertools' validation reads the route's
-# annotations at runtime.
+# No `from __future__ import annotations`: Powertools reads the route's signature at runtime.
 
 from typing import Any
 

@@ -1,11 +1,8 @@
 """PATCH /users/me — change name, phone or shippingAddress; any other field → 422."""
 
-# No `from __future__ import annotations` here: Powertools reads the `Annotated[..., Body()]`
-# parameter at runtime to validate the request body.
+# No `from __future__ import annotations`: Powertools reads the route's signature at runtime.
 
-from typing import Annotated, Any
-
-from aws_lambda_powertools.event_handler.openapi.params import Body
+from typing import Any
 
 from commerce.api import current_caller, http_handler, make_resolver
 from commerce.observability import tracer
@@ -37,7 +34,7 @@ app = make_resolver()
     },
 )
 @tracer.capture_method
-def patch_me(body: Annotated[ProfilePatch, Body()]) -> dict[str, Any]:
+def patch_me(body: ProfilePatch) -> dict[str, Any]:
     return profiles().update(current_caller(app), body.sent_fields())
 
 
