@@ -23,6 +23,7 @@ from commerce.clock import epoch_now
 from commerce.dynamodb import (
     CONDITIONAL_CHECK_FAILED,
     TableAdapter,
+    applied,
     cancellation_reasons,
     condition_failed,
     transaction_conflict,
@@ -67,6 +68,17 @@ def _reservation_key(order_id: str) -> dict[str, Any]:
 def _with_conflict_retries(attempt: Callable[[], T]) -> T:
     """Concurrent transactions on one product conflict; try again shortly rather than via SQS."""
     return retry(attempt, retry_on=transaction_conflict, attempts=CONFLICT_ATTEMPTS, base=0.02, cap=1.0)
+
+
+def _reservation(order_id: str, status: ReservationStatus, created_at: int) -> dict[str, Any]:
+    """The reservation item of an order (low-level attribute values), without its lines."""
+    return {
+        **_reservation_key(order_id),
+        "entity": {"S": "Reservation"},
+        "orderId": {"S": order_id},
+        "status": {"S": status.value},
+        "createdAt": {"N": str(created_at)},
+    }
 
 
 def _lines_value(lines: tuple[Line, ...]) -> dict[str, Any]:
@@ -127,12 +139,8 @@ class DynamoInventoryStore(TableAdapter):
                 "Put": {
                     "TableName": self.table,
                     "Item": {
-                        **_reservation_key(order_id),
-                        "entity": {"S": "Reservation"},
-                        "orderId": {"S": order_id},
-                        "status": {"S": ReservationStatus.RESERVED.value},
+                        **_reservation(order_id, ReservationStatus.RESERVED, now),
                         "lines": _lines_value(lines),
-                        "createdAt": {"N": str(now)},
                     },
                     "ConditionExpression": "attribute_not_exists(pk)",
                 }
@@ -175,13 +183,7 @@ class DynamoInventoryStore(TableAdapter):
             {
                 "Put": {
                     "TableName": self.table,
-                    "Item": {
-                        **_reservation_key(order_id),
-                        "entity": {"S": "Reservation"},
-                        "orderId": {"S": order_id},
-                        "status": {"S": ReservationStatus.FAILED.value},
-                        "createdAt": {"N": str(epoch_now())},
-                    },
+                    "Item": _reservation(order_id, ReservationStatus.FAILED, epoch_now()),
                     "ConditionExpression": "attribute_not_exists(pk)",
                 }
             },
@@ -193,13 +195,7 @@ class DynamoInventoryStore(TableAdapter):
                 correlation_id=correlation_id,
             ),
         ]
-        try:
-            dynamodb().transact_write_items(TransactItems=items)
-        except Exception as error:
-            if condition_failed(error):
-                return False
-            raise
-        return True
+        return applied(lambda: dynamodb().transact_write_items(TransactItems=items))
 
     def release(self, order_id: str, *, correlation_id: str) -> Released | NothingToRelease:
         item = self.get_item(_reservation_key(order_id))
@@ -255,24 +251,16 @@ class DynamoInventoryStore(TableAdapter):
 
     def cancel_before_reservation(self, order_id: str) -> bool:
         now = epoch_now()
-        try:
-            dynamodb().put_item(
+        return applied(
+            lambda: dynamodb().put_item(
                 TableName=self.table,
                 Item={
-                    **_reservation_key(order_id),
-                    "entity": {"S": "Reservation"},
-                    "orderId": {"S": order_id},
-                    "status": {"S": ReservationStatus.CANCELLED.value},
-                    "createdAt": {"N": str(now)},
+                    **_reservation(order_id, ReservationStatus.CANCELLED, now),
                     "expiresAt": {"N": str(now + MARKER_RETENTION_SECONDS)},
                 },
                 ConditionExpression="attribute_not_exists(pk)",
             )
-        except Exception as error:
-            if condition_failed(error):
-                return False
-            raise
-        return True
+        )
 
     def add_stock(self, product_id: str, quantity: int, *, event_id: str) -> bool:
         now = epoch_now()

@@ -19,7 +19,7 @@ from pydantic import BaseModel
 
 from commerce.aws import dynamodb
 from commerce.clock import epoch_now
-from commerce.dynamodb import TableAdapter, condition_failed
+from commerce.dynamodb import TableAdapter, applied, condition_failed
 from commerce.events import Money, PaymentFailed, PaymentRefunded, PaymentSucceeded
 from commerce.items import to_attribute_values
 from commerce.outbox import outbox_put
@@ -71,17 +71,13 @@ class DynamoPaymentStore(TableAdapter):
             "createdAt": now,
             "updatedAt": now,
         }
-        try:
-            dynamodb().put_item(
+        return applied(
+            lambda: dynamodb().put_item(
                 TableName=self.table,
                 Item=to_attribute_values(item),
                 ConditionExpression="attribute_not_exists(pk)",
             )
-        except Exception as error:
-            if condition_failed(error):
-                return False
-            raise
-        return True
+        )
 
     def move(
         self,
@@ -129,13 +125,7 @@ class DynamoPaymentStore(TableAdapter):
                     self.table, name, data, event_id=event_id(order_id, name), correlation_id=correlation_id
                 )
             )
-        try:
-            dynamodb().transact_write_items(TransactItems=items)
-        except Exception as error:
-            if condition_failed(error):
-                return False
-            raise
-        return True
+        return applied(lambda: dynamodb().transact_write_items(TransactItems=items))
 
     def _event_for(
         self, order_id: str, to: Status, *, payment_id: str, reason: str

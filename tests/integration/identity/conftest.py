@@ -16,6 +16,7 @@ import pytest
 
 from commerce.aws import client
 from tests.conftest import FakeLambdaContext, load_event
+from tests.integration.catalog.helpers import body_of
 from tests.integration.conftest import create_service_table
 
 IDENTITY_TABLE = "identity-test"
@@ -69,20 +70,6 @@ def api_event(
 def invoke(module: str, event: dict[str, Any]) -> dict[str, Any]:
     handler = importlib.import_module(module).lambda_handler
     return dict(handler(event, FakeLambdaContext()))
-
-
-def body_of(response: dict[str, Any]) -> Any:
-    return json.loads(response["body"]) if response.get("body") else None
-
-
-def header(response: dict[str, Any], name: str) -> str | None:
-    for key, values in (response.get("multiValueHeaders") or {}).items():
-        if key.lower() == name.lower():
-            return str(values[0])
-    for key, value in (response.get("headers") or {}).items():
-        if key.lower() == name.lower():
-            return str(value)
-    return None
 
 
 def jwt_parts(token: str) -> tuple[dict[str, Any], dict[str, Any]]:

@@ -11,13 +11,13 @@ from typing import Any
 import pytest
 
 from commerce.aws import client
+from tests.integration.catalog.helpers import body_of
 from tests.integration.identity.conftest import (
     AUDIENCE,
     ISSUER,
     METHOD_ARN,
     IdentityStack,
     api_event,
-    body_of,
     create_signing_key,
     invoke,
     jwt_parts,

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import jwt
 
-from tests.integration.identity.conftest import AUDIENCE, IdentityStack, api_event, body_of, header, invoke
+from tests.integration.catalog.helpers import body_of, header
+from tests.integration.identity.conftest import AUDIENCE, IdentityStack, api_event, invoke
 
 
 def test_jwks_publishes_the_signing_key_as_an_es256_p256_jwk_with_caching(

@@ -10,15 +10,8 @@ import pytest
 
 from commerce import aws as aws_clients
 from commerce.aws import client
-from tests.integration.identity.conftest import (
-    AUDIENCE,
-    ISSUER,
-    PASSWORD,
-    IdentityStack,
-    body_of,
-    header,
-    jwt_parts,
-)
+from tests.integration.catalog.helpers import body_of, header
+from tests.integration.identity.conftest import AUDIENCE, ISSUER, PASSWORD, IdentityStack, jwt_parts
 
 
 def test_login_returns_a_bearer_pair_with_a_15_minute_es256_access_token(

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from commerce.aws import client
-from tests.integration.identity.conftest import IdentityStack, body_of
+from tests.integration.catalog.helpers import body_of
+from tests.integration.identity.conftest import IdentityStack
 
 
 def test_no_password_hash_token_or_email_appears_in_logs(

@@ -6,7 +6,8 @@ import hashlib
 import json
 
 from commerce.aws import client
-from tests.integration.identity.conftest import IDENTITY_TABLE, IdentityStack, body_of, header, jwt_parts
+from tests.integration.catalog.helpers import body_of, header
+from tests.integration.identity.conftest import IDENTITY_TABLE, IdentityStack, jwt_parts
 
 
 def test_refresh_returns_a_new_pair_and_spends_the_old_token(identity_stack: IdentityStack) -> None:

@@ -9,16 +9,9 @@ from typing import Any
 import pytest
 
 from commerce.aws import client
+from tests.integration.catalog.helpers import body_of, header
 from tests.integration.conftest import bus_with_capture_queue, drain, stream_records
-from tests.integration.identity.conftest import (
-    IDENTITY_TABLE,
-    PASSWORD,
-    IdentityStack,
-    api_event,
-    body_of,
-    header,
-    invoke,
-)
+from tests.integration.identity.conftest import IDENTITY_TABLE, PASSWORD, IdentityStack, api_event, invoke
 
 
 def me(user: tuple[str, str]) -> dict[str, Any]:

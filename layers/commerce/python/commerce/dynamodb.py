@@ -11,7 +11,7 @@ empty page, continued with an opaque, tamper-evident cursor bound to its query (
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Self
 
@@ -64,6 +64,18 @@ def condition_failed(error: Exception, index: int | None = None) -> bool:
     if index is None:
         return CONDITIONAL_CHECK_FAILED in reasons
     return len(reasons) > index and reasons[index] == CONDITIONAL_CHECK_FAILED
+
+
+def applied(write: Callable[[], object]) -> bool:
+    """Run one conditional write: True if it was applied, False if its condition failed (any other
+    error is raised)."""
+    try:
+        write()
+    except Exception as error:
+        if condition_failed(error):
+            return False
+        raise
+    return True
 
 
 def transaction_conflict(error: Exception) -> bool:
