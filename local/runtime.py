@@ -85,13 +85,7 @@ class CodeWatcher:
         with self._lock:
             roots = list(self._roots.items())
         for path, root in roots:
-            fingerprint, cost = _fingerprint(path)
-            with self._lock:
-                if fingerprint != root["fp"]:
-                    root["fp"] = fingerprint
-                    root["gen"] += 1
-                    log.info("code changed under %s; workers will be recycled", path)
-                root["next"] = time.monotonic() + self._interval(cost)
+            self._rescan(path, root)
 
     def _run(self) -> None:
         while not self._stop.wait(0.25):
@@ -99,13 +93,16 @@ class CodeWatcher:
             with self._lock:
                 due = [(p, r) for p, r in self._roots.items() if r["next"] <= now]
             for path, root in due:
-                fingerprint, cost = _fingerprint(path)
-                with self._lock:
-                    if fingerprint != root["fp"]:
-                        root["fp"] = fingerprint
-                        root["gen"] += 1
-                        log.info("code changed under %s; workers will be recycled", path)
-                    root["next"] = time.monotonic() + self._interval(cost)
+                self._rescan(path, root)
+
+    def _rescan(self, path: str, root: dict[str, Any]) -> None:
+        fingerprint, cost = _fingerprint(path)
+        with self._lock:
+            if fingerprint != root["fp"]:
+                root["fp"] = fingerprint
+                root["gen"] += 1
+                log.info("code changed under %s; workers will be recycled", path)
+            root["next"] = time.monotonic() + self._interval(cost)
 
 
 def _fingerprint(path: str) -> tuple[tuple[int, int, float], float]:
