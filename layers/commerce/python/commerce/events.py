@@ -9,11 +9,11 @@ secrets never appear here.
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from commerce.clock import iso_now
 from commerce.model import Model
 
 EVENT_VERSION = "1"
@@ -38,7 +38,7 @@ class EventMetadata(Model):
 def new_metadata(correlation_id: str = "", event_id: str | None = None) -> EventMetadata:
     return EventMetadata(
         eventId=event_id or str(uuid.uuid4()),
-        occurredAt=datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+        occurredAt=iso_now(),
         correlationId=correlation_id,
     )
 

@@ -9,11 +9,11 @@ happen without its event or vice versa.
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from commerce.clock import epoch_now
 from commerce.items import to_attribute_values
 
 if TYPE_CHECKING:
@@ -41,7 +41,7 @@ def outbox_item(
     from commerce.events import envelope, new_metadata, source_of
 
     metadata: EventMetadata = new_metadata(correlation_id, event_id)
-    created = now if now is not None else time.time()
+    created = now if now is not None else epoch_now()
     return {
         "pk": OUTBOX_PREFIX + metadata.eventId,
         "sk": OUTBOX_SK,
