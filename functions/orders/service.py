@@ -24,9 +24,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Any
-
-from pydantic import BaseModel
+from typing import TYPE_CHECKING, Any
 
 from commerce.clock import iso_now
 from commerce.events import (
@@ -40,7 +38,6 @@ from commerce.events import (
 )
 from commerce.retry import delays
 from orders import domain
-from orders.models import PlaceOrderRequest
 from orders.ports import (
     EventAlreadyRecorded,
     IdempotencyKeyTaken,
@@ -51,6 +48,13 @@ from orders.ports import (
 
 PLACE_ATTEMPTS = 4
 TRANSITION_ATTEMPTS = 3
+if TYPE_CHECKING:
+    from pydantic import BaseModel
+
+    # The HTTP body's model: imported for its type only, so the saga consumers (which share this
+    # module) do not load the API's models and OpenAPI helpers at cold start.
+    from orders.models import PlaceOrderRequest
+
 EVENT_FOR_STATUS: dict[str, str] = {
     domain.CONFIRMED: "OrderConfirmed",
     domain.REJECTED: "OrderRejected",
