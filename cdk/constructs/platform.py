@@ -2,20 +2,30 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import aws_cdk as cdk
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_sns as sns
+from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from cdk.config import ROOT, StageConfig
 from cdk.constructs.api import Api
 from cdk.constructs.bus import Bus
 from cdk.constructs.code import code_asset
-from cdk.constructs.queues import DeadLetters
 
 FUNCTIONS_DIR = ROOT / "functions"
+
+
+@dataclass(frozen=True)
+class DeadLetters:
+    """A dead-letter queue and what it is for (cdk/constructs/monitoring.py alarms on each)."""
+
+    queue: sqs.Queue
+    purpose: str
 
 
 class Platform(Construct):

@@ -4,25 +4,14 @@ cdk/constructs/monitoring.py, from `platform.dead_letter_queues`)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
-
 import aws_cdk as cdk
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
+from cdk.constructs.platform import DeadLetters, Platform
 from cdk.nag import acknowledge_dead_letter_queue
 
-if TYPE_CHECKING:
-    from cdk.constructs.platform import Platform
-
 DLQ_RETENTION = cdk.Duration.days(14)
-
-
-@dataclass(frozen=True)
-class DeadLetters:
-    queue: sqs.Queue
-    purpose: str
 
 
 def dead_letter_queue(scope: Construct, construct_id: str, *, platform: Platform, purpose: str) -> sqs.Queue:

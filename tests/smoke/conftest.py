@@ -20,7 +20,6 @@ import json
 import os
 import re
 import secrets
-import sys
 import time
 import urllib.error
 import urllib.request
@@ -127,9 +126,6 @@ def _load_outputs() -> dict[str, Any]:
 
 def _aws_environment(outputs: dict[str, Any]) -> None:
     """Point the SDK at the stack: the local stand-in (AwsEndpoint) or the stack's region."""
-    for path in (ROOT / "functions", ROOT / "layers" / "commerce" / "python"):
-        if str(path) not in sys.path:
-            sys.path.insert(0, str(path))
     if outputs.get("AwsEndpoint"):
         os.environ["AWS_ENDPOINT_URL"] = str(outputs["AwsEndpoint"])
         os.environ.setdefault("AWS_ACCESS_KEY_ID", "local")

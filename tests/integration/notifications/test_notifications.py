@@ -143,7 +143,7 @@ def test_mail_the_ses_sandbox_refuses_goes_to_the_dlq_at_once(
         def send_email(self, **_: Any) -> None:
             raise ClientError({"Error": {"Code": code, "Message": "not verified"}}, "SendEmail")
 
-    monkeypatch.setattr(mailer, "client", lambda name: SandboxedSes() if name == "sesv2" else client(name))
+    monkeypatch.setattr(mailer, "sesv2", lambda: SandboxedSes())  # the SES client under the adapter
     saga.publish("OrderConfirmed", order_event("OrderConfirmed"))
 
     assert saga.deliver(saga.queues["notifications-orders"]) == 1
