@@ -24,10 +24,9 @@ import json
 import os
 import shutil
 import subprocess
-import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -41,16 +40,6 @@ from local.net import free_port
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE = ROOT / ".local" / "cdk.out" / "Commerce-dev.template.json"
 STACK_NAME = "Commerce-dev"
-
-
-def wait_for(check: Callable[[], Any], timeout: float = 20, interval: float = 0.05) -> Any:
-    """Polls `check` until it returns something truthy or the deadline passes; returns the last value."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = check()
-        if value or time.monotonic() > deadline:
-            return value
-        time.sleep(interval)
 
 
 @dataclass

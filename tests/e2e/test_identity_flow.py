@@ -11,7 +11,8 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.conftest import LocalStackProcess, wait_for
+from tests.e2e.conftest import LocalStackProcess
+from tests.polling import wait_for
 
 pytestmark = pytest.mark.e2e
 

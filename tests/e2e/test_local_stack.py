@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 
 from local.gateway_responses import render_vtl
-from tests.e2e.conftest import ROOT, STACK_NAME, LocalStackProcess, wait_for
+from tests.e2e.conftest import ROOT, STACK_NAME, LocalStackProcess
+from tests.polling import wait_for
 
 pytestmark = pytest.mark.e2e
 

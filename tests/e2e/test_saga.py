@@ -11,8 +11,9 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.conftest import LocalStackProcess, wait_for
+from tests.e2e.conftest import LocalStackProcess
 from tests.e2e.test_orders_flow import ADMIN_EMAIL, ADMIN_PASSWORD, bearer, login
+from tests.polling import wait_for
 
 pytestmark = pytest.mark.e2e
 

@@ -20,7 +20,6 @@ import json
 import os
 import re
 import secrets
-import time
 import urllib.error
 import urllib.request
 import uuid
@@ -30,6 +29,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
+from tests import polling
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -81,13 +82,8 @@ class Api:
 
 
 def wait_for(check: Callable[[], Any], timeout: float = 60, interval: float = 0.5) -> Any:
-    """Polls `check` until it returns something truthy or the deadline passes."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = check()
-        if value or time.monotonic() > deadline:
-            return value
-        time.sleep(interval)
+    """`tests.polling.wait_for` with a deployed stack's patience (a minute, every half second)."""
+    return polling.wait_for(check, timeout, interval)
 
 
 @dataclass

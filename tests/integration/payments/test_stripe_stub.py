@@ -13,7 +13,7 @@ import pytest
 import stripe
 
 from local import stripe_stub
-from tests.e2e.conftest import wait_for
+from tests.polling import wait_for
 
 SECRET = "whsec_stub_test"
 
