@@ -173,6 +173,7 @@ def _api_operations(
             "stock": 1,
         }
         _expect(client, 200, "GET", "/health")
+        _expect(client, 200, "GET", "/swagger")
         _expect(client, 201, "POST", "/auth/register", new_user)
         _expect(client, 200, "POST", "/auth/login", login)
         _expect(client, 200, "POST", "/auth/refresh", {"refreshToken": to_refresh["refreshToken"]})

@@ -8,6 +8,7 @@ edits show up live and the developer's interpreter keeps its own bytecode.
 from __future__ import annotations
 
 import fnmatch
+import hashlib
 import shutil
 from pathlib import Path
 from typing import Any
@@ -32,9 +33,10 @@ def excluded(name: str, patterns: list[str]) -> bool:
 class _CopyAndCompile:
     """Local bundling: copy the source (minus `exclude`) and compile it. Never falls back to Docker."""
 
-    def __init__(self, source: Path, exclude: list[str]) -> None:
+    def __init__(self, source: Path, exclude: list[str], files: dict[str, Path]) -> None:
         self._source = source
         self._exclude = exclude
+        self._files = files
 
     # jsii hands the bundling options over positionally, whatever the typed signature says.
     def try_bundle(self, output_dir: str, *_options: Any, **_keywords: Any) -> bool:
@@ -42,13 +44,30 @@ class _CopyAndCompile:
             return {name for name in names if excluded(name, self._exclude)}
 
         shutil.copytree(self._source, output_dir, ignore=ignore, dirs_exist_ok=True)
+        for name, path in self._files.items():
+            shutil.copyfile(path, Path(output_dir) / name)
         compile_tree(Path(output_dir))
         return True
 
 
-def code_asset(scope: Construct, source: Path, exclude: list[str]) -> lambda_.Code:
-    """A Lambda code asset for `source` (minus `exclude`) that carries its CPython 3.13 bytecode."""
+def files_tag(files: dict[str, Path]) -> str:
+    """The names and contents of the files added from outside the source folder: the asset's source
+    fingerprint does not see them, so they join its bundling options (which it does see)."""
+    digest = hashlib.sha256()
+    for name, path in sorted(files.items()):
+        digest.update(name.encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def code_asset(
+    scope: Construct, source: Path, exclude: list[str], files: dict[str, Path] | None = None
+) -> lambda_.Code:
+    """A Lambda code asset for `source` (minus `exclude`) that carries its CPython 3.13 bytecode.
+
+    `files` adds files from outside `source` (asset-relative name → file). The local stack's synth
+    keeps pointing at `source` itself, without them: code that reads one falls back to its origin."""
     exclude = [*exclude, *NO_BYTECODE]
+    files = files or {}
     if scope.node.try_get_context(DISABLE_STAGING):
         return lambda_.Code.from_asset(str(source), exclude=exclude)
     return lambda_.Code.from_asset(
@@ -57,9 +76,12 @@ def code_asset(scope: Construct, source: Path, exclude: list[str]) -> lambda_.Co
         bundling=cdk.BundlingOptions(
             # The bundling options are part of the asset hash, so code built with bytecode and code
             # built as source only (no CPython 3.13 here) never share one: a deploy replaces it.
-            environment={"COMMERCE_BUILD": build_tag()},
+            environment={
+                "COMMERCE_BUILD": build_tag(),
+                **({"COMMERCE_FILES": files_tag(files)} if files else {}),
+            },
             # Required by the API; never pulled, since the local bundler always bundles.
             image=cdk.DockerImage.from_registry("public.ecr.aws/sam/build-python3.13"),
-            local=_CopyAndCompile(source, exclude),
+            local=_CopyAndCompile(source, exclude, files),
         ),
     )

@@ -3,6 +3,8 @@ its own role (no managed policies), the shared layers, and the standard Powertoo
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import aws_cdk as cdk
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
@@ -14,7 +16,8 @@ from cdk.nag import acknowledge_function_role
 
 
 class ServiceFunction(Construct):
-    """`handler` is `<module>.<function>` inside `functions/<service>/`."""
+    """`handler` is `<module>.<function>` inside `functions/<service>/`; `code_files` adds files from
+    elsewhere in the repository to its code asset (asset-relative name → file)."""
 
     def __init__(
         self,
@@ -28,6 +31,7 @@ class ServiceFunction(Construct):
         environment: dict[str, str] | None = None,
         memory_size: int = 256,
         timeout: cdk.Duration | None = None,
+        code_files: dict[str, Path] | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         config = platform.config
@@ -51,7 +55,7 @@ class ServiceFunction(Construct):
             runtime=lambda_.Runtime.PYTHON_3_13,
             architecture=lambda_.Architecture.ARM_64,
             handler=f"{service}.{handler}",
-            code=platform.code_for(service),
+            code=platform.code_for(service, code_files),
             layers=platform.layers,
             memory_size=memory_size,
             timeout=timeout or cdk.Duration.seconds(10),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import aws_cdk as cdk
 from aws_cdk import aws_iam as iam
@@ -157,23 +158,25 @@ class Platform(Construct):
 
         self.bus = Bus(self, "Bus", config=config, key=self.key, name=self.bus_name)
         self.api = Api(self, "Api", config=config, key=self.key)
-        self._code: dict[str, lambda_.Code] = {}
+        self._code: dict[tuple[str, tuple[tuple[str, Path], ...]], lambda_.Code] = {}
         self.dead_letter_queues: list[DeadLetters] = []  # each alarms on its first message
 
     @property
     def layers(self) -> list[lambda_.ILayerVersion]:
         return [self.deps_layer, self.commerce_layer]
 
-    def code_for(self, service: str) -> lambda_.Code:
-        """The code asset for a service: `functions/` with every other service left out.
+    def code_for(self, service: str, files: dict[str, Path] | None = None) -> lambda_.Code:
+        """The code asset for a service: `functions/` with every other service left out, plus `files`
+        (asset-relative name → file from elsewhere in the repository).
 
-        One asset per service and stack, shared by all of that service's functions."""
-        if service not in self._code:
-            self._code[service] = _service_code(self, service)
-        return self._code[service]
+        One asset per service, set of files and stack, shared by the functions that use it."""
+        key = (service, tuple(sorted((files or {}).items())))
+        if key not in self._code:
+            self._code[key] = _service_code(self, service, files or {})
+        return self._code[key]
 
 
-def _service_code(scope: Construct, service: str) -> lambda_.Code:
+def _service_code(scope: Construct, service: str, files: dict[str, Path]) -> lambda_.Code:
     others = sorted(
         entry.name
         for entry in FUNCTIONS_DIR.iterdir()
@@ -181,4 +184,4 @@ def _service_code(scope: Construct, service: str) -> lambda_.Code:
     )
     if not (FUNCTIONS_DIR / service).is_dir():
         raise ValueError(f"no such service folder: functions/{service}")
-    return code_asset(scope, FUNCTIONS_DIR, exclude=[*others, "*.md"])
+    return code_asset(scope, FUNCTIONS_DIR, exclude=[*others, "*.md"], files=files)

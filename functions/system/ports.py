@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Protocol
+from typing import Any, Protocol
 
 from commerce.outbox import PendingEvent
 
@@ -11,4 +11,10 @@ from commerce.outbox import PendingEvent
 class EventPublisher(Protocol):
     def publish(self, events: Sequence[PendingEvent]) -> list[int]:
         """Put up to 10 events on the bus; the indexes of those it did NOT accept."""
+        ...
+
+
+class ApiDocumentSource(Protocol):
+    def read(self) -> dict[str, Any]:
+        """The merged OpenAPI document of every API function (what `make openapi` writes)."""
         ...

@@ -1,13 +1,15 @@
-"""System use cases: report liveness, and relay outbox entries to the bus without losing one."""
+"""System use cases: report liveness, document the whole API, and relay outbox entries to the bus
+without losing one."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from commerce.observability import logger
 from commerce.outbox import PendingEvent
-from system.ports import EventPublisher
+from system.ports import ApiDocumentSource, EventPublisher
 
 MAX_ENTRIES_PER_PUT = 10  # EventBridge PutEvents limit
 
@@ -18,6 +20,17 @@ class Health:
 
     def check(self) -> dict[str, str]:
         return {"status": "ok", "version": self.version}
+
+
+@dataclass(frozen=True)
+class ApiDocumentation:
+    source: ApiDocumentSource
+
+    def document(self) -> dict[str, Any]:
+        """The merged document of the whole API, its one server relative to the page that shows it:
+        "Try it out" then calls the API where the page was served (under the stage path,
+        `/dev/swagger` → `/dev/health`; at a custom domain's root; locally at `/`)."""
+        return {**self.source.read(), "servers": [{"url": "."}]}
 
 
 @dataclass(frozen=True)

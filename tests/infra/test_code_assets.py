@@ -125,3 +125,47 @@ def test_the_layer_compiler_records_the_python_it_used_and_skips_mtime_checks(
     header = compiled.read_bytes()[:8]
     assert header[:4] == importlib.util.MAGIC_NUMBER
     assert int.from_bytes(header[4:8], "little") == UNCHECKED_HASH
+
+
+def _function_asset(synth: Synth, handler: str) -> Path:
+    function = next(
+        r for r in synth.resources("AWS::Lambda::Function").values() if r["Properties"]["Handler"] == handler
+    )
+    return synth.outdir / function["Metadata"]["aws:asset:path"]
+
+
+def test_the_swagger_function_ships_the_merged_openapi_document_and_no_other_function_does(
+    dev: Synth,
+) -> None:
+    swagger = _function_asset(dev, "system.swagger.lambda_handler")
+    shipped = swagger / "system" / "openapi.json"
+    assert shipped.read_bytes() == (ROOT / "docs" / "openapi.json").read_bytes()
+    # The health function keeps its own asset: the document (and its changes) are the swagger function's.
+    health = _function_asset(dev, "system.health.lambda_handler")
+    assert health != swagger
+    assert not (health / "system" / "openapi.json").exists()
+
+
+def test_a_file_added_from_outside_the_source_changes_the_asset_hash(tmp_path: Path) -> None:
+    def synth_with(document: str, outdir: Path) -> str:
+        extra = tmp_path / f"{outdir.name}.json"
+        extra.write_text(document)
+        app = cdk.App(outdir=str(outdir), context={"aws:cdk:enable-asset-metadata": True})
+        stack = cdk.Stack(app, "Code")
+        lambda_.Function(
+            stack,
+            "Fn",
+            runtime=lambda_.Runtime.PYTHON_3_13,
+            handler="system.swagger.lambda_handler",
+            code=code_asset(stack, ROOT / "functions", exclude=["catalog", "identity", "*.md"],
+                            files={"system/openapi.json": extra}),
+        )  # fmt: skip
+        app.synth()
+        template = json.loads((outdir / "Code.template.json").read_text())
+        function = next(r for r in template["Resources"].values() if r["Type"] == "AWS::Lambda::Function")
+        path = str(function["Metadata"]["aws:asset:path"])
+        assert (outdir / path / "system" / "openapi.json").read_text() == document
+        return path
+
+    # The source fingerprint cannot see the added file, so a new document must still make a new asset.
+    assert synth_with('{"a": 1}', tmp_path / "one") != synth_with('{"a": 2}', tmp_path / "two")

@@ -38,6 +38,7 @@ CONSUMER = {
 
 ALLOWED: dict[str, set[str]] = {
     "system.health": set(),
+    "system.swagger": set(),
     "system.outbox_relay": {
         "dynamodb:DescribeStream",
         "dynamodb:GetRecords",
