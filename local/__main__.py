@@ -49,6 +49,7 @@ def serve(args: argparse.Namespace) -> int:
         sqs_retry_delay_s=args.sqs_retry_delay,
         cdn_port=None if args.no_cdn else args.cdn_port,
         repo_root=Path.cwd(),
+        listen=args.listen,
     )
     if not options.template.exists():
         logging.getLogger("local").error(
@@ -108,6 +109,12 @@ def main(argv: list[str] | None = None) -> int:
         help="where the template's CloudFront distribution is served (0: any free port)",
     )
     p.add_argument("--no-cdn", action="store_true", help="do not serve the CloudFront distribution")
+    p.add_argument(
+        "--listen",
+        default=os.environ.get("LISTEN") or "127.0.0.1",
+        help="address the API, the CDN, the AWS stand-in and the Stripe stub listen on (default 127.0.0.1;"
+        " for `sam local`: the Docker bridge gateway, or 0.0.0.0)",
+    )
     p.add_argument("--state-dir", default=".local", help="where outputs.json, state.json and logs/ go")
     p.add_argument("--verbose", action="store_true", help="function logs to the console, debug logging")
     p.add_argument("--no-seed", action="store_true", help="skip the admin user and demo products")

@@ -182,6 +182,7 @@ class _Entry:
 class Cdn:
     behaviours: list[Behaviour]
     origin_port: int
+    origin_host: str = "127.0.0.1"  # where the API listens (the --listen address, as a client sees it)
     cache: dict[tuple[Any, ...], _Entry] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -268,11 +269,11 @@ class Cdn:
     def _origin(
         self, method: str, path: str, query: str, headers: list[tuple[str, str]], body: bytes
     ) -> tuple[int, list[tuple[str, str]], bytes]:
-        connection = http.client.HTTPConnection("127.0.0.1", self.origin_port, timeout=35)
+        connection = http.client.HTTPConnection(self.origin_host, self.origin_port, timeout=35)
         try:
             target = path + (f"?{query}" if query else "")
             connection.putrequest(method, target, skip_host=True, skip_accept_encoding=True)
-            connection.putheader("Host", f"127.0.0.1:{self.origin_port}")
+            connection.putheader("Host", f"{self.origin_host}:{self.origin_port}")
             for name, value in headers:
                 connection.putheader(name, value)
             connection.putheader("Content-Length", str(len(body)))

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from local.net import free_port
+from local.net import connect_address, free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_TEMPLATE = ROOT / ".local" / "cdk.out" / "Commerce-dev.template.json"
@@ -65,8 +65,10 @@ def start_stack(
     state_dir: Path | None = None,
     extra_args: tuple[str, ...] = (),
     deadline_s: float = START_DEADLINE_S,
+    listen: str = "127.0.0.1",
 ) -> StackProcess:
-    """A local stack serving `template` on free ports; `StackDidNotStart` (with its log) otherwise."""
+    """A local stack serving `template` on free ports of `listen`; `StackDidNotStart` (with its log)
+    otherwise."""
     state = state_dir or Path(tempfile.mkdtemp(prefix="commerce-local-"))
     port, aws_port, stripe_port = free_port(), free_port(), free_port()
     command = [
@@ -76,12 +78,14 @@ def start_stack(
         "--aws-port", str(aws_port),
         "--stripe-port", str(stripe_port),
         "--state-dir", str(state),
+        "--listen", listen,
         *extra_args,
     ]  # fmt: skip
     env = {k: v for k, v in os.environ.items() if k not in ("AWS_ENDPOINT_URL", "AWS_PROFILE")}
     with (state / "serve.log").open("wb") as log:
         process = subprocess.Popen(command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env=env)
-    stack = StackProcess(process, f"http://127.0.0.1:{port}/", f"http://127.0.0.1:{aws_port}", state)
+    host = connect_address(listen)
+    stack = StackProcess(process, f"http://{host}:{port}/", f"http://{host}:{aws_port}", state)
     until = time.monotonic() + deadline_s
     while not _healthy(stack.base_url):
         if process.poll() is not None:

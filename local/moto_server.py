@@ -17,7 +17,7 @@ import boto3
 from botocore.config import Config
 
 from local import dynamodb_serialization, dynamodb_transactions
-from local.net import port_is_free
+from local.net import connect_address, port_is_free
 from local.template import ACCOUNT_ID, REGION
 
 log = logging.getLogger("local.moto_server")
@@ -52,7 +52,7 @@ def _one_dynamodb_request_at_a_time(app: Any) -> Any:
 _CREDENTIAL_SCOPE = re.compile(r"Credential=[^/,]*/[^/,]*/([^/,]*)/([^/,]*)/")  # region, service
 
 
-def _fast_moto_server(port: int) -> Any:
+def _fast_moto_server(port: int, host: str = "127.0.0.1") -> Any:
     """moto's ThreadedMotoServer, made cheaper per request for SigV4-signed (boto3) traffic.
 
     - HTTP/1.1 keep-alive instead of a new TCP connection per call;
@@ -81,7 +81,7 @@ def _fast_moto_server(port: int) -> Any:
                 self._server_ready_event.set()
                 self._server.serve_forever()
 
-        return PlainServer(ip_address="127.0.0.1", port=port, verbose=False)
+        return PlainServer(ip_address=host, port=port, verbose=False)
 
     original_region = BaseResponse.get_region_from_url
     if not getattr(original_region, "_local_fast", False):
@@ -130,14 +130,14 @@ def _fast_moto_server(port: int) -> Any:
             self._server_ready_event.set()
             self._server.serve_forever(poll_interval=0.05)
 
-    return Server(ip_address="127.0.0.1", port=port, verbose=False)
+    return Server(ip_address=host, port=port, verbose=False)
 
 
 class MotoServer:
-    """moto's threaded server on loopback, in this process."""
+    """moto's threaded server in this process, on loopback unless told otherwise (`listen`)."""
 
-    def __init__(self, port: int) -> None:
-        if not port_is_free(port):
+    def __init__(self, port: int, listen: str = "127.0.0.1") -> None:
+        if not port_is_free(port, listen):
             raise RuntimeError(f"port {port} is in use (set --aws-port / AWS_PORT)")
         logging.getLogger("werkzeug").setLevel(logging.ERROR)
         # All-or-nothing transactions without whole-table copies (local/dynamodb_transactions.py).
@@ -145,11 +145,12 @@ class MotoServer:
         # DynamoDB items serialized without walking every attribute through the union shape.
         dynamodb_serialization.install()
         self.port = port
-        self._server = _fast_moto_server(port)
+        self.listen = listen
+        self._server = _fast_moto_server(port, listen)
 
     @property
     def endpoint(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return f"http://{connect_address(self.listen)}:{self.port}"
 
     def start(self) -> MotoServer:
         self._server.start()

@@ -1,4 +1,4 @@
-"""Loopback ports for the local stack and everything that starts one (tests, benchmarks, tools)."""
+"""Ports and addresses for the local stack and everything that starts one (tests, benchmarks, tools)."""
 
 from __future__ import annotations
 
@@ -13,6 +13,11 @@ def port_is_free(port: int, host: str = "127.0.0.1") -> bool:
         except OSError:
             return False
     return True
+
+
+def connect_address(listen: str) -> str:
+    """Where this machine's clients reach a server listening on `listen` (all interfaces → loopback)."""
+    return "127.0.0.1" if listen in ("", "0.0.0.0", "127.0.0.1") else listen
 
 
 def free_port() -> int:

@@ -20,7 +20,7 @@ from local.cdn import Cdn, CdnServer, load_behaviours
 from local.functions import FunctionSpec, load_functions
 from local.mappings import load_mappings
 from local.moto_server import Clients, MotoServer
-from local.net import port_is_free
+from local.net import connect_address, port_is_free
 from local.pollers import Mappings
 from local.provision import Provisioner
 from local.proxy import HttpRequest
@@ -50,6 +50,9 @@ class StackOptions:
     # Never retry a message sooner than its function's timeout (see SqsPoller).
     sqs_retry_after_timeout: bool = False
     repo_root: Path = Path()
+    # The address the API, the CDN, the AWS stand-in and the Stripe stub listen on. Loopback by default; an
+    # address containers can reach (the Docker bridge's gateway, or 0.0.0.0) for `sam local`.
+    listen: str = "127.0.0.1"
 
 
 class LocalStack:
@@ -68,19 +71,23 @@ class LocalStack:
         self.physical: dict[str, Physical] = {}
 
     @property
+    def host(self) -> str:
+        return connect_address(self.options.listen)
+
+    @property
     def api_url(self) -> str:
-        return f"http://127.0.0.1:{self.options.port}/"
+        return f"http://{self.host}:{self.options.port}/"
 
     @property
     def aws_endpoint(self) -> str:
-        return f"http://127.0.0.1:{self.options.aws_port}"
+        return f"http://{self.host}:{self.options.aws_port}"
 
     def start(self) -> LocalStack:
         began = time.monotonic()
         opts = self.options
-        if not port_is_free(opts.port):
+        if not port_is_free(opts.port, opts.listen):
             raise RuntimeError(f"port {opts.port} is in use (set --port / PORT)")
-        self.moto = MotoServer(opts.aws_port).start()
+        self.moto = MotoServer(opts.aws_port, opts.listen).start()
         clients = Clients(self.aws_endpoint)
         provisioner = Provisioner(self.template, clients)
         self.physical = provisioner.provision_all()
@@ -114,7 +121,7 @@ class LocalStack:
 
         behaviours = load_behaviours(self.template, resolver) if opts.cdn_port is not None else None
         if behaviours and gateway is not None:
-            self.cdn = self._bind_cdn(Cdn(behaviours, opts.port), opts.cdn_port or 0)
+            self.cdn = self._bind_cdn(Cdn(behaviours, opts.port, self.host), opts.cdn_port or 0, opts.listen)
         self.outputs = self._outputs(provisioner, api.api_id if api else None)
         self._write_state(provisioner, stripe_base)
 
@@ -145,7 +152,7 @@ class LocalStack:
             self.runtime.provisioned.wait(timeout=60)
             seed(self.seed_target(), opts.repo_root, transport=_in_process(gateway, self.api_url))
         if gateway is not None:
-            self.server = ApiServer(gateway, opts.port).start()
+            self.server = ApiServer(gateway, opts.port, opts.listen).start()
         if self.cdn is not None:
             self.cdn.start()
             log.info("CDN (the template's CloudFront behaviours) on %s", self.cdn_url)
@@ -154,14 +161,14 @@ class LocalStack:
 
     @property
     def cdn_url(self) -> str | None:
-        return f"http://127.0.0.1:{self.cdn.port}/" if self.cdn is not None else None
+        return f"http://{self.host}:{self.cdn.port}/" if self.cdn is not None else None
 
     @staticmethod
-    def _bind_cdn(cdn: Cdn, port: int) -> CdnServer:
-        if port and not port_is_free(port):
+    def _bind_cdn(cdn: Cdn, port: int, listen: str) -> CdnServer:
+        if port and not port_is_free(port, listen):
             log.warning("CDN port %d is in use; serving the CDN on a free port instead", port)
             port = 0
-        return CdnServer(cdn, port)
+        return CdnServer(cdn, port, listen)
 
     # -- invokers ------------------------------------------------------------------------------
     def _invoke_api(self, spec: FunctionSpec, event: Any, timeout_s: float, trigger: str) -> InvokeResult:
@@ -205,12 +212,12 @@ class LocalStack:
                 break
         try:
             self.stripe = stripe_stub.start(
-                "127.0.0.1", self.options.stripe_port, self.api_url + "payments/webhook", secret
+                self.options.listen, self.options.stripe_port, self.api_url + "payments/webhook", secret
             )
         except Exception:
             log.exception("the Stripe stub did not start; payments will fail")
             return None
-        base = f"http://127.0.0.1:{self.options.stripe_port}"
+        base = f"http://{self.host}:{self.options.stripe_port}"
         log.info("Stripe stub on %s", base)
         return base
 
@@ -239,6 +246,7 @@ class LocalStack:
             "awsEndpoint": self.aws_endpoint,
             "apiUrl": self.api_url,
             "stripeApiBase": stripe_base,
+            "listen": self.options.listen,
             "pid": os.getpid(),
             "physical": {lid: {"ref": p.ref, "attrs": p.attrs} for lid, p in provisioner.physical.items()},
         }
