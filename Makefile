@@ -6,6 +6,9 @@ PY := $(VENV)/bin/python
 STAGE ?= dev
 PORT ?= 3000
 AWS_PORT ?= 4566
+# Where the local stack listens; `make dev LISTEN=<Docker bridge gateway>` (or 0.0.0.0) for `sam local`.
+LISTEN ?= 127.0.0.1
+SAM_PORT ?= 3002
 PYTEST_ARGS ?=
 
 LAYER_DIR := layers/deps/build
@@ -50,18 +53,23 @@ $(CHECKOV_STAMP): requirements-checkov.txt
 # by module on every cold start (Stripe's SDK alone is hundreds of modules). cdk/bytecode.py compiles
 # it with a local CPython 3.13 ($PY313, pyenv's or python3.13 on PATH), as the CDK app does for our
 # own code assets; without one the layer still builds, without bytecode, and says so.
-layer: $(LAYER_STAMP)
-$(LAYER_STAMP): layers/deps/requirements.txt Makefile cdk/bytecode.py | $(VENV_STAMP)
-	rm -rf $(LAYER_DIR)
-	$(PY) -m pip install --quiet --no-compile --target $(LAYER_DIR)/python \
-		--platform manylinux2014_aarch64 --implementation cp --python-version 3.13 \
+#   $(call deps-layer,<folder>,<pip platform>) builds it into <folder>/python (`make sam-template`
+#   builds it for this machine's architecture the same way).
+define deps-layer
+	rm -rf $(1)
+	$(PY) -m pip install --quiet --no-compile --target $(1)/python \
+		--platform $(2) --implementation cp --python-version 3.13 \
 		--only-binary=:all: -r layers/deps/requirements.txt
 	# The Lambda runtime provides boto3/botocore (aws-xray-sdk depends on botocore): never shadow it.
-	rm -rf $(LAYER_DIR)/python/botocore $(LAYER_DIR)/python/botocore-*.dist-info \
-		$(LAYER_DIR)/python/boto3 $(LAYER_DIR)/python/boto3-*.dist-info \
-		$(LAYER_DIR)/python/s3transfer $(LAYER_DIR)/python/s3transfer-*.dist-info
-	$(PY) -m cdk.bytecode $(LAYER_DIR)/python
-	touch $@
+	rm -rf $(1)/python/botocore $(1)/python/botocore-*.dist-info \
+		$(1)/python/boto3 $(1)/python/boto3-*.dist-info \
+		$(1)/python/s3transfer $(1)/python/s3transfer-*.dist-info
+	$(PY) -m cdk.bytecode $(1)/python
+	touch $(1)/.stamp
+endef
+layer: $(LAYER_STAMP)
+$(LAYER_STAMP): layers/deps/requirements.txt Makefile cdk/bytecode.py | $(VENV_STAMP)
+	$(call deps-layer,$(LAYER_DIR),manylinux2014_aarch64)
 
 synth: $(LAYER_STAMP)
 	CDK_OUTDIR=cdk.out CDK_CONTEXT_JSON='{"stage":"$(STAGE)"}' $(PY) app.py
@@ -97,7 +105,7 @@ format: $(VENV_STAMP)
 	$(VENV)/bin/ruff check --fix .
 
 dev: $(LAYER_STAMP) synth-local
-	$(PY) -m local serve --template $(LOCAL_TEMPLATE) --port $(PORT) --aws-port $(AWS_PORT)
+	$(PY) -m local serve --template $(LOCAL_TEMPLATE) --port $(PORT) --aws-port $(AWS_PORT) --listen $(LISTEN)
 
 # make invoke FN=<logical id | handler | part of a name> [EVENT=events/<file>.json]
 invoke: $(LAYER_STAMP) synth-local
@@ -145,3 +153,44 @@ chaos: $(LAYER_STAMP) synth-local
 
 fuzz: $(LAYER_STAMP) synth-local
 	$(PY) -m tools.fuzz
+
+# `sam local invoke` / `sam local start-api` (local/sam/, local/README.md). Docker is needed here only;
+# make dev and make test never need it.
+SAM_VENV := .venv-sam
+SAM := $(SAM_VENV)/bin/sam
+SAM_TEMPLATE := .local/sam/template.json
+.PHONY: sam-image sam-template sam-invoke sam-api sam-check
+
+$(SAM): requirements-sam.txt
+	test -x $(SAM_VENV)/bin/python || $(PYTHON) -m venv $(SAM_VENV)
+	$(SAM_VENV)/bin/python -m pip install --quiet -r requirements-sam.txt
+	touch $@
+
+# The Lambda Python 3.13 base image for this machine's architecture: pulled, else built from Debian.
+sam-image: $(VENV_STAMP)
+	$(PY) -m local.sam.image
+
+# A SAM-ready copy of the synthesized template for this machine's architecture (the deployed one is
+# unchanged). The deps layer carries Powertools, so on an x86_64 machine its x86_64 build (same recipe,
+# same pins) is all SAM needs; on an arm64 machine the deployed layer is used as it is.
+HOST_ARCH := $(shell uname -m | sed -e 's/^aarch64$$/arm64/' -e 's/^amd64$$/x86_64/')
+SAM_DEPS_LAYER := .local/sam/layers/deps-$(HOST_ARCH)
+$(SAM_DEPS_LAYER)/.stamp: layers/deps/requirements.txt Makefile cdk/bytecode.py | $(VENV_STAMP)
+	$(call deps-layer,$(SAM_DEPS_LAYER),manylinux2014_$(subst arm64,aarch64,$(HOST_ARCH)))
+sam-template: synth $(if $(filter arm64,$(HOST_ARCH)),,$(SAM_DEPS_LAYER)/.stamp)
+	$(PY) -m local.sam.template --source cdk.out/Commerce-$(STAGE).template.json --out $(SAM_TEMPLATE) \
+		$(if $(filter arm64,$(HOST_ARCH)),,--deps-layer $(SAM_DEPS_LAYER))
+
+# make sam-invoke FN=<function> [EVENT=events/<file>.json], against the running `make dev LISTEN=...`
+sam-invoke: $(SAM) $(VENV_STAMP)
+	@test -n "$(FN)" || { echo "usage: make sam-invoke FN=<function> [EVENT=events/<file>.json]"; exit 2; }
+	$(PY) -m local.sam.run invoke $(FN) $(if $(EVENT),-e $(EVENT))
+
+# SAM's API Gateway emulation on :$(SAM_PORT), its functions in containers, against the running `make dev LISTEN=...`
+sam-api: $(SAM) $(VENV_STAMP)
+	$(PY) -m local.sam.run api --port $(SAM_PORT)
+
+# Every function through `sam local invoke` and the API through `sam local start-api`, end to end
+# (starts its own local stack); fails, instead of skipping, when something SAM needs is missing.
+sam-check: $(SAM) synth-local sam-image sam-template
+	SAM_CHECK=1 $(PY) -m pytest tests/e2e/test_sample_events.py tests/e2e/test_sam_local.py -k sam_local $(PYTEST_ARGS)

@@ -124,15 +124,15 @@ def _ensure_template() -> Path:
     return TEMPLATE
 
 
-@pytest.fixture(scope="session")
-def local_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStackProcess]:
+def _run_local_stack(state_dir: Path, listen: str = "127.0.0.1") -> Iterator[LocalStackProcess]:
+    """The local stack (local/launch) on free ports of `listen`, until the generator is closed."""
     template = _ensure_template()
-    state_dir = tmp_path_factory.mktemp("local-stack")
     try:
         started = start_stack(
             template,
             state_dir=state_dir,
             extra_args=("--cdn-port", str(free_port()), "--sqs-retry-delay", "0"),
+            listen=listen,
         )
     except StackDidNotStart as failed:
         pytest.fail(str(failed))
@@ -149,3 +149,27 @@ def local_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack
         yield stack
     finally:
         started.stop()
+
+
+@pytest.fixture(scope="session")
+def local_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStackProcess]:
+    yield from _run_local_stack(tmp_path_factory.mktemp("local-stack"))
+
+
+@pytest.fixture(scope="session")
+def sam_local_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStackProcess]:
+    """A local stack SAM's containers can reach (listening on the Docker bridge's gateway), for the
+    `sam local` tests; skipped, saying why, where Docker, the SAM CLI, the image or the template is
+    missing (failed instead under `make sam-check`, which provides them all)."""
+    from local.sam.run import sam_unavailable
+
+    reason = sam_unavailable()
+    if reason and os.environ.get("SAM_CHECK"):  # `make sam-check` asked for these tests: missing is a failure
+        pytest.fail(reason)
+    if reason:
+        pytest.skip(reason)
+    from local.sam.run import docker_gateway
+
+    yield from _run_local_stack(
+        tmp_path_factory.mktemp("sam-local-stack"), listen=docker_gateway() or "0.0.0.0"
+    )

@@ -1,5 +1,6 @@
-"""Every sample event in events/ runs through its function with `python -m local invoke`, and with
-`sam local invoke` for one API and one SQS function where a Docker engine and the Lambda image exist.
+"""Every sample event in events/ runs through its function with `python -m local invoke`, and through
+`sam local invoke` where Docker, the SAM CLI, the Lambda base image and the SAM-ready template exist
+(`make sam-check`; skipped saying which is missing otherwise).
 
 `events/<service>.<module>.json` belongs to the function whose handler is `<service>.<module>.lambda_handler`.
 """
@@ -7,9 +8,9 @@
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +21,6 @@ from tests.e2e.conftest import ROOT, LocalStackProcess
 pytestmark = pytest.mark.e2e
 
 EVENTS = sorted((ROOT / "events").glob("*.json"))
-LAMBDA_IMAGE = "public.ecr.aws/lambda/python:3.13"
 
 
 def _functions_by_handler(template: dict[str, Any]) -> dict[str, str]:
@@ -59,51 +59,83 @@ def test_sample_event_runs_through_its_function(local_stack: LocalStackProcess, 
         assert output["statusCode"] < 500, f"{event.name}: {output}"
 
 
-def _sam_unavailable() -> str | None:
-    if shutil.which("sam") is None:
-        return "the SAM CLI is not installed"
-    if shutil.which("docker") is None:
-        return "no docker client"
-    if subprocess.run(["docker", "info"], capture_output=True, timeout=30, check=False).returncode != 0:
-        return "no Docker engine is running"
-    inspect = subprocess.run(
-        ["docker", "image", "inspect", LAMBDA_IMAGE], capture_output=True, timeout=30, check=False
-    )
-    if inspect.returncode != 0:
-        return f"the Lambda base image {LAMBDA_IMAGE} is not available offline"
-    return None
+def _fresh_token(stack: LocalStackProcess) -> str:
+    """An access token of the seeded admin, so the authorizer's sample allows instead of denying."""
+    import os
+
+    credentials = {
+        "email": os.environ.get("DEV_ADMIN_EMAIL", "admin@example.com"),
+        "password": os.environ.get("DEV_ADMIN_PASSWORD", "admin-password-123"),
+    }
+    status, body = stack.json("POST", "/auth/login", credentials)
+    assert status == 200, body
+    return str(body["accessToken"])
 
 
-def _sqs_consumer_handler(template: dict[str, Any]) -> str | None:
-    for mapping in template["Resources"].values():
-        if mapping.get("Type") != "AWS::Lambda::EventSourceMapping":
+@pytest.fixture(scope="module")
+def sam_results(
+    sam_local_stack: LocalStackProcess, tmp_path_factory: pytest.TempPathFactory
+) -> dict[str, Any]:
+    """Every function of the template invoked once through `sam local invoke` with its events/ sample,
+    against a running local stack: logical id → (handler, event, stdout, stderr, seconds).
+
+    Three at a time: each invocation is mostly SAM rebuilding its image with the template's layers
+    and starting a container, and SAM builds one image at a time for them all."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from local.sam import run
+
+    events_dir = tmp_path_factory.mktemp("sam-events")
+    env_vars = run.write_env_vars(sam_local_stack.state_dir, events_dir / "env.json")
+    work = []
+    for handler, function in sorted(_all_functions_by_handler(sam_local_stack.template)):
+        event = ROOT / "events" / f"{handler.removesuffix('.lambda_handler')}.json"
+        if not event.exists():
             continue
-        source = mapping["Properties"].get("EventSourceArn")
-        function = mapping["Properties"].get("FunctionName")
-        if not (isinstance(source, dict) and isinstance(function, dict) and "Ref" in function):
-            continue
-        queue = template["Resources"].get(source.get("Fn::GetAtt", [""])[0], {})
-        if queue.get("Type") == "AWS::SQS::Queue":
-            return str(template["Resources"][function["Ref"]]["Properties"]["Handler"])
-    return None
+        if handler == "identity.authorizer.lambda_handler":
+            sample = json.loads(event.read_text())
+            sample["authorizationToken"] = f"Bearer {_fresh_token(sam_local_stack)}"
+            event = events_dir / event.name
+            event.write_text(json.dumps(sample))
+        work.append((function, handler, event))
+
+    def one(item: tuple[str, str, Path]) -> tuple[str, tuple[str, Path, str, str, float]]:
+        function, handler, event = item
+        began = time.monotonic()
+        done = run.invoke(function, event, env_vars=env_vars)
+        return function, (handler, event, done.stdout, done.stderr, time.monotonic() - began)
+
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        return dict(pool.map(one, work))
 
 
-@pytest.mark.parametrize("kind", ["api", "sqs"])
-def test_sam_local_invoke_accepts_the_same_events(local_stack: LocalStackProcess, kind: str) -> None:
-    reason = _sam_unavailable()
-    if reason:
-        pytest.skip(reason)
-    template = local_stack.template
-    handler = "system.health.lambda_handler" if kind == "api" else _sqs_consumer_handler(template)
-    if handler is None:
-        pytest.skip("the template has no SQS consumer yet")
-    function = _functions_by_handler(template)[handler]
-    event = ROOT / "events" / f"{handler.removesuffix('.lambda_handler')}.json"
-    if not event.exists():
-        pytest.skip(f"no sample event {event.name}")
-    template_path = json.loads((local_stack.state_dir / "state.json").read_text())["template"]
-    done = subprocess.run(
-        ["sam", "local", "invoke", function, "-t", template_path, "-e", str(event), "--skip-pull-image"],
-        cwd=ROOT, capture_output=True, text=True, timeout=600, check=False,
-    )  # fmt: skip
-    assert done.returncode == 0, done.stderr[-3000:]
+def _all_functions_by_handler(template: dict[str, Any]) -> list[tuple[str, str]]:
+    """(handler, logical id) of every function; several functions may share a handler (outbox relays)."""
+    return [
+        (str(r["Properties"].get("Handler")), logical_id)
+        for logical_id, r in template["Resources"].items()
+        if r.get("Type") == "AWS::Lambda::Function"
+    ]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("event", EVENTS, ids=[p.stem for p in EVENTS])
+def test_sam_local_invoke_runs_every_function_with_its_sample(
+    sam_results: dict[str, Any], sam_local_stack: LocalStackProcess, event: Path
+) -> None:
+    from local.sam.run import payload, verdict
+
+    handler = f"{event.stem}.lambda_handler"
+    functions = [fn for h, fn in _all_functions_by_handler(sam_local_stack.template) if h == handler]
+    if not functions:
+        pytest.skip(f"no function with handler {handler} in the template")
+    for function in functions:
+        _, _, stdout, stderr, seconds = sam_results[function]
+        # `sam local invoke` exits 0 even when the function raised, timed out or never answered: judge
+        # the payload and the log instead.
+        failure = verdict(stdout, stderr)
+        assert failure is None, f"{function} ({seconds:.1f} s): {failure}\n{stdout[-2000:]}\n{stderr[-3000:]}"
+        if handler == "identity.authorizer.lambda_handler":
+            result = payload(stdout)
+            statements = result["policyDocument"]["Statement"]
+            assert {s["Effect"] for s in statements} == {"Allow"}, result
