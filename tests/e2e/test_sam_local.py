@@ -81,7 +81,7 @@ def sam_api(sam_local_stack: LocalStackProcess, tmp_path_factory: pytest.TempPat
                 time.sleep(0.5)
         yield base
     finally:
-        process.send_signal(signal.SIGINT)  # SAM removes its warm containers on Ctrl-C
+        process.send_signal(signal.SIGTERM)  # SAM stops and removes its warm containers
         try:
             process.wait(timeout=60)
         except subprocess.TimeoutExpired:
