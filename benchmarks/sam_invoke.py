@@ -3,7 +3,7 @@
 Both run one function once, as a developer does, against the same running local stack
 (`make dev LISTEN=<Docker bridge gateway>`): `python -m local invoke` in a fresh worker process,
 `sam local invoke` in a fresh container (SAM also rebuilds its image with the template's layers on every
-invoke). Rounds interleave the two, so the machine's noise falls on both; medians with min–max.
+invoke). Rounds interleave the two, so the machine's noise falls on both; medians with min-max.
 Not part of `make test` or `make bench` (it needs Docker): run it by hand.
 
     python -m benchmarks.sam_invoke [--rounds 3] [--functions health,list_products,reserve_stock]
@@ -44,7 +44,7 @@ def _sam(function: str, event: Path, env_vars: Path) -> tuple[float, bool]:
 
 
 def _cell(seconds: list[float]) -> str:
-    return f"{statistics.median(seconds):6.2f} ({min(seconds):.2f}–{max(seconds):.2f})"
+    return f"{statistics.median(seconds):6.2f} ({min(seconds):.2f}-{max(seconds):.2f})"
 
 
 def main(argv: list[str] | None = None) -> int:
