@@ -29,6 +29,7 @@ help:
 	@echo "make lint     ruff + mypy"
 	@echo "make smoke OUTPUTS=outputs.json [STACK=Commerce-dev]   live-safe end-to-end checks of a deployed stack"
 	@echo "make preflight [STAGE=dev|prod]   read-only checks of the AWS account before a first deploy"
+	@echo "make sam-check  (Docker) every function through sam local invoke and start-api; see local/README.md"
 
 venv: $(VENV_STAMP)
 # The project itself goes on the venv's path (tools/venv_paths.py writes a .pth): the repository

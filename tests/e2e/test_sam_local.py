@@ -20,17 +20,13 @@ from typing import Any
 
 import pytest
 
+from local.net import free_port
 from tests.e2e.conftest import ROOT, LocalStackProcess
+from tests.e2e.test_saga import admin_token
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 START_DEADLINE_S = 180
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _get(url: str, headers: dict[str, str] | None = None, timeout: float = 120) -> tuple[int, Any]:
@@ -56,7 +52,7 @@ def sam_api(sam_local_stack: LocalStackProcess, tmp_path_factory: pytest.TempPat
     env_vars = run.write_env_vars(sam_local_stack.state_dir, work / "env.json")
     sam = run.sam_executable()
     assert sam is not None
-    port = _free_port()
+    port = free_port()
     command = run.sam_command(
         [sam, "local", "start-api", "--port", str(port), "--warm-containers", "LAZY"],
         run.SAM_TEMPLATE,
@@ -90,20 +86,10 @@ def sam_api(sam_local_stack: LocalStackProcess, tmp_path_factory: pytest.TempPat
         log.close()
 
 
-def _admin_token(stack: LocalStackProcess) -> str:
-    credentials = {
-        "email": os.environ.get("DEV_ADMIN_EMAIL", "admin@example.com"),
-        "password": os.environ.get("DEV_ADMIN_PASSWORD", "admin-password-123"),
-    }
-    status, body = stack.json("POST", "/auth/login", credentials)
-    assert status == 200, body
-    return str(body["accessToken"])
-
-
 def test_start_api_serves_a_protected_route_through_the_authorizer(
     sam_api: str, sam_local_stack: LocalStackProcess
 ) -> None:
-    token = _admin_token(sam_local_stack)
+    token = admin_token(sam_local_stack)
 
     status, body = _get(sam_api + "users/me", {"Authorization": f"Bearer {token}"})
 

@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 
 from tests.e2e.conftest import ROOT, LocalStackProcess
+from tests.e2e.test_saga import admin_token
 
 pytestmark = pytest.mark.e2e
 
@@ -59,19 +60,6 @@ def test_sample_event_runs_through_its_function(local_stack: LocalStackProcess, 
         assert output["statusCode"] < 500, f"{event.name}: {output}"
 
 
-def _fresh_token(stack: LocalStackProcess) -> str:
-    """An access token of the seeded admin, so the authorizer's sample allows instead of denying."""
-    import os
-
-    credentials = {
-        "email": os.environ.get("DEV_ADMIN_EMAIL", "admin@example.com"),
-        "password": os.environ.get("DEV_ADMIN_PASSWORD", "admin-password-123"),
-    }
-    status, body = stack.json("POST", "/auth/login", credentials)
-    assert status == 200, body
-    return str(body["accessToken"])
-
-
 @pytest.fixture(scope="module")
 def sam_results(
     sam_local_stack: LocalStackProcess, tmp_path_factory: pytest.TempPathFactory
@@ -93,8 +81,9 @@ def sam_results(
         if not event.exists():
             continue
         if handler == "identity.authorizer.lambda_handler":
+            # The seeded admin's token, so the authorizer's sample must allow instead of denying.
             sample = json.loads(event.read_text())
-            sample["authorizationToken"] = f"Bearer {_fresh_token(sam_local_stack)}"
+            sample["authorizationToken"] = f"Bearer {admin_token(sam_local_stack)}"
             event = events_dir / event.name
             event.write_text(json.dumps(sample))
         work.append((function, handler, event))

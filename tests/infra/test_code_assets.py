@@ -48,7 +48,9 @@ def test_every_code_asset_ships_cpython_313_unchecked_hash_bytecode(dev: Synth) 
         assert {p.name.split(".")[1] for p in folder.rglob("*.pyc")} == {"cpython-313"}, path
 
 
-def synth_one_function(tmp_path: Path, context: dict[str, object]) -> tuple[dict[str, object], Path]:
+def synth_one_function(
+    tmp_path: Path, context: dict[str, object], files: dict[str, Path] | None = None
+) -> tuple[dict[str, object], Path]:
     app = cdk.App(outdir=str(tmp_path), context={"aws:cdk:enable-asset-metadata": True, **context})
     stack = cdk.Stack(app, "Code")
     lambda_.Function(
@@ -56,7 +58,7 @@ def synth_one_function(tmp_path: Path, context: dict[str, object]) -> tuple[dict
         "Fn",
         runtime=lambda_.Runtime.PYTHON_3_13,
         handler="system.health.lambda_handler",
-        code=code_asset(stack, ROOT / "functions", exclude=["catalog", "identity", "*.md"]),
+        code=code_asset(stack, ROOT / "functions", exclude=["catalog", "identity", "*.md"], files=files),
     )
     app.synth()
     template = json.loads((tmp_path / "Code.template.json").read_text())
@@ -150,20 +152,8 @@ def test_a_file_added_from_outside_the_source_changes_the_asset_hash(tmp_path: P
     def synth_with(document: str, outdir: Path) -> str:
         extra = tmp_path / f"{outdir.name}.json"
         extra.write_text(document)
-        app = cdk.App(outdir=str(outdir), context={"aws:cdk:enable-asset-metadata": True})
-        stack = cdk.Stack(app, "Code")
-        lambda_.Function(
-            stack,
-            "Fn",
-            runtime=lambda_.Runtime.PYTHON_3_13,
-            handler="system.swagger.lambda_handler",
-            code=code_asset(stack, ROOT / "functions", exclude=["catalog", "identity", "*.md"],
-                            files={"system/openapi.json": extra}),
-        )  # fmt: skip
-        app.synth()
-        template = json.loads((outdir / "Code.template.json").read_text())
-        function = next(r for r in template["Resources"].values() if r["Type"] == "AWS::Lambda::Function")
-        path = str(function["Metadata"]["aws:asset:path"])
+        metadata, _ = synth_one_function(outdir, {}, files={"system/openapi.json": extra})
+        path = str(metadata["aws:asset:path"])
         assert (outdir / path / "system" / "openapi.json").read_text() == document
         return path
 
