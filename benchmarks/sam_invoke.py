@@ -39,7 +39,7 @@ def _local(function: str, event: Path) -> tuple[float, bool]:
 
 def _sam(function: str, event: Path, env_vars: Path) -> tuple[float, bool]:
     began = time.monotonic()
-    done = run.invoke(function, event, env_vars=env_vars)
+    done = run.invoke(function, event, env_vars=env_vars, state_dir=STATE_DIR)
     return time.monotonic() - began, run.verdict(done.stdout, done.stderr) is None
 
 

@@ -6,10 +6,12 @@ named `host.docker.internal` for them (`--add-host`). The local stack must liste
 
 Each function gets, through `--env-vars`, the environment the local stack gives its own workers:
 every variable of the template resolved to the stack's physical names, and the endpoint variables
-(`AWS_ENDPOINT_URL`, `AWS_ENDPOINT_URL_STS`, `STRIPE_API_BASE`) pointed at the stack through
-`host.docker.internal`. The SAM-ready template declares those (local/sam/template.py): SAM passes only
-variables a function declares. The STS endpoint matters: without it botocore's credential chain
-in the container waits on STS's public endpoint.
+(`AWS_ENDPOINT_URL`, `STRIPE_API_BASE`) pointed at the stack through `host.docker.internal`. The
+SAM-ready template declares those (local/sam/template.py): SAM passes only variables a function declares.
+
+SAM itself asks STS for the caller's account (`GetCallerIdentity`, for `AWS::AccountId`) before every
+invoke. With the dummy credentials we give it, that call would wait on STS's public endpoint, which
+does not answer here; `AWS_ENDPOINT_URL_STS` in SAM's own environment sends it to the stand-in instead.
 
 `sam` exits 0 whether or not the function raised, timed out or ever answered, so `verdict()` judges an
 invocation by what it printed instead.
@@ -109,10 +111,7 @@ def function_environments(state_dir: Path) -> dict[str, dict[str, str]]:
     if attached is None:
         raise SamError(f"the local stack of {state_dir / 'state.json'} is not running")
     resolver, _ = attached
-    endpoints = {
-        "AWS_ENDPOINT_URL": _in_container(str(state["awsEndpoint"])),
-        "AWS_ENDPOINT_URL_STS": _in_container(str(state["awsEndpoint"])),
-    }
+    endpoints = {"AWS_ENDPOINT_URL": _in_container(str(state["awsEndpoint"]))}
     if state.get("stripeApiBase"):
         endpoints["STRIPE_API_BASE"] = _in_container(str(state["stripeApiBase"]))
     return {
@@ -174,8 +173,16 @@ def sam_command(args: list[str], template: Path, env_vars: Path) -> list[str]:
     return command
 
 
-def sam_environment() -> dict[str, str]:
-    return {**os.environ, **CREDENTIALS, "SAM_CLI_TELEMETRY": "0"}
+def sam_environment(state_dir: Path) -> dict[str, str]:
+    """The `sam` process's own environment: dummy credentials, no telemetry, and STS at the stand-in
+    (SAM calls `GetCallerIdentity` before every invoke; the stand-in answers with its account)."""
+    state = _running_state(state_dir)
+    return {
+        **os.environ,
+        **CREDENTIALS,
+        "AWS_ENDPOINT_URL_STS": str(state["awsEndpoint"]),
+        "SAM_CLI_TELEMETRY": "0",
+    }
 
 
 def resolve_function(state_dir: Path, query: str) -> str:
@@ -200,11 +207,13 @@ def invoke(
     event: Path | None,
     *,
     env_vars: Path,
+    state_dir: Path = ROOT / ".local",
     template: Path = SAM_TEMPLATE,
     timeout_s: float = 600,
 ) -> subprocess.CompletedProcess[str]:
     """One `sam local invoke` of `function` (logical id) with the variables of `env_vars` (see
-    `write_env_vars`); never raises on the function's own failure (see `verdict`)."""
+    `write_env_vars`) against the stack of `state_dir`; never raises on the function's own failure
+    (see `verdict`)."""
     sam = _preflight(template)
     command = sam_command([sam, "local", "invoke", function], template, env_vars)
     if event is not None:
@@ -215,7 +224,7 @@ def invoke(
         capture_output=True,
         text=True,
         timeout=timeout_s,
-        env=sam_environment(),
+        env=sam_environment(state_dir),
         check=False,
     )
 
@@ -270,7 +279,9 @@ def main(argv: list[str] | None = None) -> int:
             function = resolve_function(args.state_dir, args.function)
             env_vars = write_env_vars(args.state_dir, args.template.parent / "env.json")
             began = time.monotonic()
-            done = invoke(function, args.event, env_vars=env_vars, template=args.template)
+            done = invoke(
+                function, args.event, env_vars=env_vars, state_dir=args.state_dir, template=args.template
+            )
             print(f"sam local invoke {function}: {time.monotonic() - began:.1f} s", file=sys.stderr)
             sys.stderr.write(done.stderr)
             sys.stdout.write(done.stdout + "\n")
@@ -284,7 +295,7 @@ def main(argv: list[str] | None = None) -> int:
         command = sam_command([sam, "local", "start-api", "--port", str(args.port)], args.template, env_vars)
         # Each function keeps its container between requests (SAM starts one per request otherwise).
         command += ["--warm-containers", "LAZY"]
-        return subprocess.run(command, cwd=ROOT, env=sam_environment(), check=False).returncode
+        return subprocess.run(command, cwd=ROOT, env=sam_environment(args.state_dir), check=False).returncode
     except SamError as exc:
         print(f"sam: {exc}", file=sys.stderr)
         return 2

@@ -39,7 +39,7 @@ DEPLOYED_ARCH = "arm64"
 # The construct path of the deps layer (cdk/constructs/platform.py): its asset is pip-built for arm64.
 DEPS_LAYER_PATH_SUFFIX = "/Platform/DepsLayer/Resource"
 # What the local stack points at itself (local/runtime.py, local/stack.py); `run` fills the values in.
-LOCAL_ENDPOINT_VARIABLES = ("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_STS", "STRIPE_API_BASE")
+LOCAL_ENDPOINT_VARIABLES = ("AWS_ENDPOINT_URL", "STRIPE_API_BASE")
 
 
 def host_deps_layer(arch: str) -> Path:

@@ -60,7 +60,11 @@ def sam_api(sam_local_stack: LocalStackProcess, tmp_path_factory: pytest.TempPat
     )
     log = (work / "start-api.log").open("wb")
     process = subprocess.Popen(
-        command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env=run.sam_environment()
+        command,
+        cwd=ROOT,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        env=run.sam_environment(sam_local_stack.state_dir),
     )
     base = f"http://127.0.0.1:{port}/"
     try:

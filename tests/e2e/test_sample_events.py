@@ -91,7 +91,7 @@ def sam_results(
     def one(item: tuple[str, str, Path]) -> tuple[str, tuple[str, Path, str, str, float]]:
         function, handler, event = item
         began = time.monotonic()
-        done = run.invoke(function, event, env_vars=env_vars)
+        done = run.invoke(function, event, env_vars=env_vars, state_dir=sam_local_stack.state_dir)
         return function, (handler, event, done.stdout, done.stderr, time.monotonic() - began)
 
     with ThreadPoolExecutor(max_workers=3) as pool:
