@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -61,3 +62,20 @@ def test_verdict_judges_the_payload_and_the_log_not_the_exit_code(
 
 def test_payload_is_the_last_json_line_when_sam_prints_more() -> None:
     assert run.payload('noise\n{"statusCode": 201}\n') == {"statusCode": 201}
+
+
+def test_sam_unavailable_names_what_is_missing_and_how_to_get_it(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # The SAM tests skip with this text (and `make sam-check` fails with it): it must say why.
+    monkeypatch.setattr(run, "sam_executable", lambda: None)
+    assert "SAM CLI is not installed (`make sam-check` installs it)" in str(run.sam_unavailable())
+
+    monkeypatch.setattr(run, "sam_executable", lambda: "/usr/bin/sam")
+    monkeypatch.setattr(run.shutil, "which", lambda name: None)
+    assert "no docker client" in str(run.sam_unavailable())
+
+    monkeypatch.setattr(run.shutil, "which", lambda name: f"/usr/bin/{name}")
+    monkeypatch.setenv("DOCKER_HOST", f"unix://{tmp_path}/no-engine.sock")
+    # (a machine without the docker binary at all answers the second; with it, the first)
+    assert run.sam_unavailable() in ("no Docker engine is running", "the Docker engine does not answer")
