@@ -16,7 +16,7 @@ from payments.domain import ProviderEvent
 from payments.stripe_gateway import verify_webhook
 from payments.wiring import payments
 
-app = make_resolver(enable_validation=False)
+app = make_resolver(enable_validation=False, raw_body=True)
 
 
 class BadSignature(MalformedRequest):

@@ -10,8 +10,9 @@
 
 Errors are RFC 9457 problem+json, decided here and nowhere else: a domain error
 (`commerce.errors`) becomes the problem of its kind (`PROBLEM_STATUS`, the one table); request
-validation → 422 with `errors:[{loc,msg}]`, malformed JSON → 400, a body over 64 KiB → 413, a body
-that is not JSON → 415, an unknown route → 404, anything unexpected → 500 without internals.
+validation → 422 with `errors:[{loc,msg}]`; the body edge (`commerce.request_body`, before anything
+parses): malformed JSON → 400, a body over 64 KiB → 413, a body that is not JSON → 415, JSON too deep,
+too wide or not an object → 422; an unknown route → 404, anything unexpected → 500 without internals.
 
 The correlation id of a request is the caller's `X-Correlation-Id` when it is a sane one, else API
 Gateway's request id: it goes on every log line, the trace, the events the request records (use
@@ -47,10 +48,10 @@ from commerce.errors import (
 )
 from commerce.observability import instrumented, logger, tracer
 from commerce.problems import PROBLEM_CONTENT_TYPE, Problem
+from commerce.request_body import BodyRefused, header, read_body, with_json_media_type
 
 #: `security=` of a route behind the Lambda authorizer refers to this scheme (docs/openapi.json).
 SECURITY_SCHEMES: dict[str, Any] = {"bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}}
-MAX_BODY_BYTES = 64 * 1024
 JSON_CONTENT_TYPE = "application/json"
 CORRELATION_HEADER = "X-Correlation-Id"
 MAX_CORRELATION_ID_CHARS = 128
@@ -108,30 +109,30 @@ def _validation_errors(exc: RequestValidationError) -> tuple[bool, list[dict[str
     return malformed, errors
 
 
-def body_problem(event: Mapping[str, Any]) -> Problem | None:
-    """413 for a body over 64 KiB, 415 for a body that is not JSON; checked before any parsing."""
-    body = event.get("body")
-    if not body:
-        return None
-    size = len(body.encode()) if isinstance(body, str) else len(body)
-    if event.get("isBase64Encoded"):
-        size = size * 3 // 4
-    if size > MAX_BODY_BYTES:
-        return Problem(413, f"The request body exceeds {MAX_BODY_BYTES} bytes.")
-    headers = {str(k).lower(): v for k, v in (event.get("headers") or {}).items()}
-    media_type = str(headers.get("content-type") or "").split(";", 1)[0].strip().lower()
-    if media_type and media_type != JSON_CONTENT_TYPE and not media_type.endswith("+json"):
-        return Problem(415, "The request body must be application/json.")
-    if event.get("isBase64Encoded"):
-        return Problem(415, "The request body must be UTF-8 JSON text.")
-    return None
+def body_problem(event: Mapping[str, Any], *, raw: bool = False) -> tuple[Problem | None, Any]:
+    """The request-body edge (`commerce.request_body`), before any parsing by Powertools or pydantic:
+    (the problem to answer with, or None; the event to resolve, its Content-Type made canonical)."""
+    try:
+        read_body(event, parse=not raw)
+    except BodyRefused as refused:
+        return Problem(refused.status, refused.detail, errors=refused.errors), event
+    if event.get("body") and header(event, "content-type"):
+        return None, with_json_media_type(event)
+    return None, event
 
 
 class CommerceResolver(APIGatewayRestResolver):
-    """Powertools' REST resolver with the body guard applied before validation parses anything."""
+    """Powertools' REST resolver with the body guard applied before validation parses anything.
+
+    `raw_body=True` (a route that verifies the bytes it was sent, e.g. a signed webhook): size and
+    media type only; the route parses the body itself once it trusts it."""
+
+    def __init__(self, *, raw_body: bool = False, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.raw_body = raw_body
 
     def resolve(self, event: Mapping[str, Any], context: Any) -> dict[str, Any]:
-        problem = body_problem(event)
+        problem, event = body_problem(event, raw=self.raw_body)
         if problem is not None:
             return {
                 "statusCode": problem.status,
@@ -142,9 +143,9 @@ class CommerceResolver(APIGatewayRestResolver):
         return super().resolve(event, context)
 
 
-def make_resolver(*, enable_validation: bool = True) -> CommerceResolver:
+def make_resolver(*, enable_validation: bool = True, raw_body: bool = False) -> CommerceResolver:
     """A REST resolver wired for problem+json errors and request-body guards."""
-    app = CommerceResolver(enable_validation=enable_validation)
+    app = CommerceResolver(enable_validation=enable_validation, raw_body=raw_body)
     # Documentation only (the OpenAPI merge, tools/openapi.py): routes name the bearer scheme.
     app.configure_openapi(security_schemes=SECURITY_SCHEMES)
 
