@@ -9,7 +9,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 from catalog.caching import cacheable_response
 from catalog.models import ProductPage, problem_responses
 from catalog.wiring import catalog
-from commerce.api import http_handler, make_resolver
+from commerce.api import CursorQuery, http_handler, make_resolver
 from commerce.observability import tracer
 from commerce.openapi import json_response_doc
 
@@ -29,9 +29,7 @@ app = make_resolver()
 @tracer.capture_method
 def list_products(
     limit: Annotated[int, Query(ge=1, le=100, description="Page size")] = 20,
-    cursor: Annotated[
-        str | None, Query(max_length=2048, description="nextCursor of the previous page")
-    ] = None,
+    cursor: CursorQuery = None,
 ) -> Response[Any]:
     return cacheable_response(app, catalog().list_products(limit, cursor))
 

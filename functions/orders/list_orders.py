@@ -6,7 +6,7 @@ from typing import Annotated, Any
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
-from commerce.api import current_caller, http_handler, json_response, make_resolver
+from commerce.api import CursorQuery, current_caller, http_handler, json_response, make_resolver
 from commerce.observability import tracer
 from commerce.openapi import BEARER, json_response_doc
 from orders.models import OrderPage, problem_responses
@@ -28,9 +28,7 @@ app = make_resolver()
 @tracer.capture_method
 def list_orders(
     limit: Annotated[int, Query(ge=1, le=100, description="Page size")] = 20,
-    cursor: Annotated[
-        str | None, Query(max_length=2048, description="nextCursor of the previous page")
-    ] = None,
+    cursor: CursorQuery = None,
 ) -> Response[Any]:
     return json_response(200, orders().list_orders(current_caller(app).user_id, limit, cursor))
 

@@ -6,6 +6,8 @@ import base64
 import json
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from commerce.api import problem_for
 from commerce.cursor import InvalidCursor, decode_cursor, encode_cursor
@@ -71,3 +73,12 @@ def test_changing_the_spare_bits_of_the_last_character_is_detected() -> None:
             continue
         with pytest.raises(InvalidCursor):
             decode_cursor(cursor[:-1] + variant, scope="s", secret=SECRET)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=3000) | st.text(alphabet="ABCab-_.=", min_size=2000, max_size=5000))
+def test_any_string_is_a_valid_key_or_invalid_cursor_never_another_error(text: str) -> None:
+    try:
+        decode_cursor(text, scope="orders:u-1", secret=SECRET)
+    except InvalidCursor as refused:
+        assert problem_for(refused).status == 400

@@ -282,3 +282,12 @@ def test_tampered_product_cursor_is_400(catalog_table: str, lambda_context: Fake
         response = listing(lambda_context, cursor=bad)
         assert response["statusCode"] == 400, bad
         assert body_of(response)["status"] == 400
+
+
+@pytest.mark.parametrize("length", [2049, 10_000])
+def test_an_over_long_product_cursor_is_400(
+    catalog_table: str, lambda_context: FakeLambdaContext, length: int
+) -> None:
+    response = listing(lambda_context, cursor="x" * length)
+    assert response["statusCode"] == 400
+    assert body_of(response)["status"] == 400

@@ -130,3 +130,12 @@ def test_listing_needs_an_identity(orders_env: OrdersEnv) -> None:
     from tests.integration.orders.helpers import CONTEXT
 
     assert list_orders.lambda_handler(api_event("GET", "/orders"), CONTEXT)["statusCode"] == 401
+
+
+@pytest.mark.parametrize("length", [2049, 4096, 20_000])
+def test_a_cursor_of_any_length_is_400_not_422(orders_env: OrdersEnv, length: int) -> None:
+    # Issue 18 finding 4: the query model used to cap the length (422); a bad cursor is a 400.
+    for bad in ("A" * length, "A" * (length - 44) + "." + "B" * 43, "é" * length):
+        response = listing(cursor=bad)
+        assert response["statusCode"] == 400, len(bad)
+        assert body_of(response)["detail"] == "The cursor is invalid. Start again without one."

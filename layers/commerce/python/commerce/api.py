@@ -26,13 +26,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.event_handler.openapi.exceptions import (
     RequestUnsupportedContentType,
     RequestValidationError,
 )
+from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.logging import correlation_paths
 
 from commerce.caller import Caller
@@ -55,6 +56,11 @@ SECURITY_SCHEMES: dict[str, Any] = {"bearerAuth": {"type": "http", "scheme": "be
 JSON_CONTENT_TYPE = "application/json"
 CORRELATION_HEADER = "X-Correlation-Id"
 MAX_CORRELATION_ID_CHARS = 128
+
+#: The `cursor` query parameter of every list route. No length or pattern here: anything the query
+#: model refused would be a 422, while a bad cursor — however long — is a 400 (CONTRACT §1), which
+#: `commerce.cursor.decode_cursor` decides.
+CursorQuery = Annotated[str | None, Query(description="nextCursor of the previous page (opaque)")]
 
 #: The one place a domain error becomes HTTP: its kind → the status of its problem.
 PROBLEM_STATUS: dict[type[DomainError], int] = {
