@@ -6,7 +6,7 @@ from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 from pydantic import ConfigDict, Field
 
 from commerce import openapi
-from commerce.events import Money
+from commerce.events import AMOUNT_DESCRIPTION, Currency, Money
 from commerce.model import Model
 
 MAX_AMOUNT = 1_000_000_000
@@ -14,10 +14,10 @@ MAX_STOCK = 1_000_000
 
 
 class Price(Money):
-    """A price in minor units (e.g. cents) of an ISO 4217 currency."""
+    """A price in the minor units of an ISO 4217 currency in use (commerce.money)."""
 
-    amount: int = Field(ge=0, le=MAX_AMOUNT, strict=True, description="Minor units (e.g. cents)")
-    currency: str = Field(pattern=r"^[A-Z]{3}$", description="ISO 4217 code, upper case")
+    amount: int = Field(ge=0, le=MAX_AMOUNT, strict=True, description=AMOUNT_DESCRIPTION)
+    currency: Currency
 
 
 class NewProduct(Model):

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from commerce.errors import Rejected
+from commerce.money import UnknownCurrency, format_major
 
 
 class ContactStatus(StrEnum):
@@ -62,4 +63,8 @@ def order_email(event_name: str, order_id: str, total: str, detail: str = "") ->
 
 
 def format_money(amount: int, currency: str) -> str:
-    return f"{amount / 100:.2f} {currency}"
+    """Minor units for people, with the currency's own decimals (JPY none, KWD three)."""
+    try:
+        return format_major(amount, currency)
+    except UnknownCurrency:
+        return f"{amount} {currency} (minor units)"

@@ -35,6 +35,35 @@ READ_TIMEOUT_SECONDS = 10
 MAX_NETWORK_RETRIES = 2
 
 
+#: Currencies whose Stripe API unit is not the ISO 4217 minor unit our amounts are in, as
+#: the decimals Stripe uses for them — https://docs.stripe.com/currencies (zero-decimal, special cases):
+#: ISK is zero-decimal in ISO but sent with two decimals, always "00"; MGA has two ISO decimals but is
+#: zero-decimal for Stripe. The three-decimal currencies take minor units whose last digit is 0.
+STRIPE_DECIMALS = {"ISK": 2, "MGA": 0}
+STRIPE_THREE_DECIMAL = frozenset({"BHD", "JOD", "KWD", "OMR", "TND"})
+
+
+class UnchargeableAmount(ValueError):
+    """The amount has no exact representation in Stripe's unit for its currency."""
+
+
+def stripe_amount(amount: int, currency: str) -> int:
+    """`amount` (ISO 4217 minor units of `currency`) in the unit Stripe's API expects for it."""
+    from commerce.money import exponent
+
+    iso = exponent(currency)
+    stripe_decimals = STRIPE_DECIMALS.get(currency, iso)
+    if stripe_decimals >= iso:
+        converted = amount * 10 ** (stripe_decimals - iso)
+    else:
+        converted, rest = divmod(amount, 10 ** (iso - stripe_decimals))
+        if rest:
+            raise UnchargeableAmount(f"{amount} {currency} minor units is not a whole Stripe amount")
+    if currency in STRIPE_THREE_DECIMAL and converted % 10:
+        raise UnchargeableAmount(f"{currency} amounts must end in 0 for Stripe")
+    return converted
+
+
 AUTHENTICATION_FAILED_METRIC = "StripeAuthenticationFailed"
 _reread_secret = [False]  # set when Stripe refused the cached key
 
@@ -105,9 +134,14 @@ class StripeGateway:
         import stripe
 
         try:
+            amount = stripe_amount(payment.amount, payment.currency)
+        except ValueError as exc:  # UnchargeableAmount, or a currency that is not ISO 4217's
+            logger.warning("amount cannot be charged", extra={"order_id": payment.order_id, "error": str(exc)})
+            return Declined(reason="amount_not_chargeable")
+        try:
             intent = stripe_client().v1.payment_intents.create(
                 params={
-                    "amount": payment.amount,
+                    "amount": amount,
                     "currency": payment.currency.lower(),
                     "payment_method": payment.payment_method_id,
                     "confirm": True,

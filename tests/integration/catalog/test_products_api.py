@@ -291,3 +291,23 @@ def test_an_over_long_product_cursor_is_400(
     response = listing(lambda_context, cursor="x" * length)
     assert response["statusCode"] == 400
     assert body_of(response)["status"] == 400
+
+
+@pytest.mark.parametrize("currency", ["XXY", "XTS", "XXX", "XAU", "HRK", "ANG", "ZZZ"])
+def test_a_currency_that_is_not_assigned_or_prices_nothing_is_422(
+    catalog_table: str, lambda_context: FakeLambdaContext, currency: str
+) -> None:
+    # Issue 18 finding 9: `XXY` used to create a product; test/metal/withdrawn codes price nothing.
+    response = create({**WIDGET, "price": {"amount": 100, "currency": currency}}, lambda_context)
+    assert response["statusCode"] == 422
+    assert body_of(response)["errors"][0]["loc"][-1] == "currency"
+    assert not table_items(catalog_table)
+
+
+@pytest.mark.parametrize(("currency", "amount"), [("JPY", 500), ("KWD", 1500), ("CLF", 12345), ("EUR", 1999)])
+def test_every_assigned_currency_keeps_its_amount_in_its_own_minor_units(
+    catalog_table: str, lambda_context: FakeLambdaContext, currency: str, amount: int
+) -> None:
+    response = create({**WIDGET, "price": {"amount": amount, "currency": currency}}, lambda_context)
+    assert response["statusCode"] == 201
+    assert body_of(response)["price"] == {"amount": amount, "currency": currency}

@@ -127,3 +127,21 @@ def test_webhook_confirmation_of_an_already_paid_order_changes_nothing() -> None
         == "already recorded"
     )
     assert store.events == [("PAID", "o-1")]
+
+
+@pytest.mark.parametrize(
+    ("amount", "currency", "sent"),
+    [(1999, "EUR", 1999), (500, "JPY", 500), (5, "ISK", 500), (300, "MGA", 3), (1500, "KWD", 1500)],
+)
+def test_amounts_reach_stripe_in_stripes_unit_for_the_currency(amount: int, currency: str, sent: int) -> None:
+    from payments.stripe_gateway import stripe_amount
+
+    assert stripe_amount(amount, currency) == sent
+
+
+@pytest.mark.parametrize(("amount", "currency"), [(1505, "KWD"), (350, "MGA")])
+def test_amounts_stripe_cannot_represent_are_refused(amount: int, currency: str) -> None:
+    from payments.stripe_gateway import UnchargeableAmount, stripe_amount
+
+    with pytest.raises(UnchargeableAmount):
+        stripe_amount(amount, currency)

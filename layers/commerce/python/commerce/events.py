@@ -9,21 +9,38 @@ secrets never appear here.
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from commerce.clock import iso_now
 from commerce.model import Model
+from commerce.money import CURRENCIES, check_currency
 
 EVENT_VERSION = "1"
+
+
+#: An ISO 4217 code in use (commerce.money.CURRENCIES); anything else, `XXY` or `XTS`, is refused.
+Currency = Annotated[
+    str,
+    Field(
+        pattern=r"^[A-Z]{3}$",
+        description="ISO 4217 code in use (upper case)",
+        json_schema_extra={"enum": sorted(CURRENCIES)},
+    ),
+    AfterValidator(check_currency),
+]
+AMOUNT_DESCRIPTION = (
+    "Integer minor units of the currency (its ISO 4217 exponent): 1999 EUR = 19.99 EUR, "
+    "500 JPY = 500 yen, 1500 KWD = 1.500 dinar"
+)
 
 
 class Money(Model):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    amount: int = Field(ge=0, description="Minor units (e.g. cents)")
-    currency: str = Field(pattern=r"^[A-Z]{3}$", description="ISO 4217 code")
+    amount: int = Field(ge=0, description=AMOUNT_DESCRIPTION)
+    currency: Currency
 
 
 class EventMetadata(Model):
