@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from commerce.errors import NotFound
+from commerce.errors import MalformedRequest, NotFound
 
 
 class Status(StrEnum):
@@ -58,6 +58,21 @@ class ProviderEvent:
     order_id: str = ""
     payment_id: str = ""
     reason: str = ""
+    correlation_id: str = ""
+
+
+class BadSignature(MalformedRequest):
+    """A webhook without a valid provider signature, or signed outside the tolerance (either way)."""
+
+    def __init__(self) -> None:
+        super().__init__("The Stripe-Signature header is missing or does not match the payload.")
+
+
+class NotAProviderEvent(MalformedRequest):
+    """A correctly signed webhook body that is not an event of the provider (`[]`, `null`, ...)."""
+
+    def __init__(self, why: str) -> None:
+        super().__init__(f"The signed payload is not a Stripe event: {why}.")
 
 
 class OrderNotYetKnown(NotFound):

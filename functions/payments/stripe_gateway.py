@@ -19,6 +19,7 @@ backoff until it lands in the DLQ.
 from __future__ import annotations
 
 import os
+import time
 from functools import cache
 from typing import Any
 
@@ -27,7 +28,8 @@ from aws_lambda_powertools.metrics import MetricUnit
 from commerce.idempotency import run_once
 from commerce.observability import logger, metrics, tracer
 from commerce.parameters import secret
-from payments.domain import Charged, Declined, Payment
+from commerce.request_body import BodyRefused, parse_json
+from payments.domain import BadSignature, Charged, Declined, NotAProviderEvent, Payment, ProviderEvent
 
 SECRET_MAX_AGE_SECONDS = 300
 CONNECT_TIMEOUT_SECONDS = 3
@@ -184,16 +186,87 @@ class StripeGateway:
             raise
 
 
-def verify_webhook(payload: str, signature: str | None) -> dict[str, Any]:
-    """The verified Stripe event; raises `stripe.SignatureVerificationError` or `ValueError`."""
+WEBHOOK_TOLERANCE_SECONDS = 300
+MAX_SIGNATURE_HEADER_CHARS = 2048
+
+
+def _signed_at(signature: str) -> int | None:
+    """The `t=` timestamp of a `Stripe-Signature` header (its first), or None."""
+    for part in signature.split(","):
+        name, _, value = part.strip().partition("=")
+        if name == "t":
+            return int(value) if value.isdigit() and len(value) <= 12 else None
+    return None
+
+
+def verify_webhook(
+    payload: str, signature: str | None, *, now: float | None = None, secret: str | None = None
+) -> ProviderEvent:
+    """The provider event in a webhook body, once Stripe's signature scheme says it is theirs.
+
+    Refused with `BadSignature` (400): no header, a header that is not ASCII (the SDK would compare
+    it with `hmac.compare_digest`, which raises on non-ASCII text), a body that is not UTF-8-encodable,
+    a signature timestamp more than 5 minutes from now in either direction (the SDK checks only the
+    past), or a signature that does not match (`stripe.WebhookSignature.verify_header`). A correctly
+    signed body that is not an event object is `NotAProviderEvent` (400). The body is parsed only
+    after it is verified, and through the request edge's bounded parser."""
     import stripe
 
-    if not signature:
-        raise stripe.SignatureVerificationError("no Stripe-Signature header", signature, payload)
-    event = stripe.Webhook.construct_event(
-        payload, signature, stripe_secret()["webhookSecret"], tolerance=300
+    if not signature or len(signature) > MAX_SIGNATURE_HEADER_CHARS or not signature.isascii():
+        raise BadSignature()
+    try:
+        payload.encode("utf-8")
+    except UnicodeEncodeError:
+        raise BadSignature() from None
+    signed_at = _signed_at(signature)
+    current = time.time() if now is None else now
+    if signed_at is None or abs(current - signed_at) > WEBHOOK_TOLERANCE_SECONDS:
+        raise BadSignature()
+    try:
+        stripe.WebhookSignature.verify_header(
+            payload,
+            signature,
+            secret or stripe_secret()["webhookSecret"],
+            tolerance=WEBHOOK_TOLERANCE_SECONDS,
+        )
+    except stripe.SignatureVerificationError:
+        raise BadSignature() from None
+    try:
+        document = parse_json(payload, object_only=False)
+    except BodyRefused as refused:
+        raise NotAProviderEvent(refused.detail.rstrip(".").lower()) from None
+    return provider_event(document)
+
+
+def provider_event(document: Any) -> ProviderEvent:
+    """A verified Stripe event document as the rules see it; `NotAProviderEvent` if it is not one."""
+    if not isinstance(document, dict):
+        raise NotAProviderEvent("not a JSON object")
+    event_id, event_type, data = document.get("id"), document.get("type"), document.get("data")
+    if not isinstance(event_id, str) or not event_id or len(event_id) > 255:
+        raise NotAProviderEvent("no event id")
+    if not isinstance(event_type, str) or not event_type or len(event_type) > 255:
+        raise NotAProviderEvent("no event type")
+    if document.get("object", "event") != "event":
+        raise NotAProviderEvent("not an event object")
+    obj = data.get("object") if isinstance(data, dict) else None
+    if not isinstance(obj, dict):
+        raise NotAProviderEvent("no data.object")
+    metadata = obj.get("metadata")
+    metadata = metadata if isinstance(metadata, dict) else {}
+    payment_id = obj.get("payment_intent") if event_type == "charge.refunded" else obj.get("id")
+    error = obj.get("last_payment_error")
+    reason = error.get("code") if isinstance(error, dict) else None
+    order_id = metadata.get("orderId")
+    correlation_id = metadata.get("correlationId")
+    return ProviderEvent(
+        event_id=event_id,
+        type=event_type,
+        order_id=order_id if isinstance(order_id, str) else "",
+        payment_id=payment_id if isinstance(payment_id, str) else "",
+        reason=reason if isinstance(reason, str) and reason else "card_declined",
+        correlation_id=correlation_id if isinstance(correlation_id, str) else "",
     )
-    return dict(event.to_dict())
 
 
 def _decline_code(exc: Any) -> str | None:

@@ -240,3 +240,54 @@ def test_webhook_and_consumer_confirming_the_same_charge_publish_one_event(
     assert call_webhook(saga, payload, sign(payload, WEBHOOK_SECRET))["statusCode"] == 200
 
     assert len(saga.published("payments", "PaymentSucceeded")) == 1
+
+
+# ---- hostile webhooks (issue 18 finding 3): always a 400, never a 5xx, and nothing changes --------
+
+
+def _assert_refused_and_nothing_changed(saga: SagaDriver, response: dict[str, Any]) -> None:
+    assert response["statusCode"] == 400, response
+    assert response["multiValueHeaders"]["Content-Type"] == ["application/problem+json"]
+    assert payment_status(saga, "o-1") == "PENDING"
+    assert saga.published("payments") == []
+
+
+def test_a_stripe_signature_that_is_not_ascii_is_a_400(saga: SagaDriver) -> None:
+    saga.publish("OrderPlaced", order_placed("o-1"))
+    saga.pump(only=payments())
+    payload = succeeded_event("o-1")
+    good = sign(payload, WEBHOOK_SECRET)
+    for signature in (good + "é", "t=1,v1=\u00ff\u00fe", good.replace("v1=", "v1=ü"), "t=" + "٣" * 5 + ",v1=ab"):
+        _assert_refused_and_nothing_changed(saga, call_webhook(saga, payload, signature))
+
+
+def test_signed_bodies_that_are_not_stripe_events_are_400(saga: SagaDriver) -> None:
+    saga.publish("OrderPlaced", order_placed("o-1"))
+    saga.pump(only=payments())
+    deep = "[" * 5000 + "]" * 5000
+    not_events = [
+        "[]", "null", '"evt"', "42", "{}", '{"id":"evt_1"}', '{"id":"evt_1","type":"x","data":[]}',
+        '{"id":"evt_1","type":"payment_intent.succeeded","data":{"object":null}}',
+        '{"id":["evt_1"],"type":"payment_intent.succeeded","data":{"object":{}}}', deep, '{"id":', "1" * 5000,
+    ]  # fmt: skip
+    for payload in not_events:
+        response = call_webhook(saga, payload, sign(payload, WEBHOOK_SECRET))
+        _assert_refused_and_nothing_changed(saga, response)
+        assert json.loads(response["body"])["detail"].startswith("The signed payload is not a Stripe event")
+
+
+def test_a_signature_timestamp_far_in_the_future_is_refused_like_one_in_the_past(saga: SagaDriver) -> None:
+    saga.publish("OrderPlaced", order_placed("o-1"))
+    saga.pump(only=payments())
+    payload = succeeded_event("o-1")
+    now = int(time.time())
+    for timestamp in (now + 301, now + 86_400, now + 10**9, now - 301):
+        _assert_refused_and_nothing_changed(saga, call_webhook(saga, payload, sign(payload, WEBHOOK_SECRET, timestamp=timestamp)))
+    assert call_webhook(saga, payload, sign(payload, WEBHOOK_SECRET, timestamp=now + 60))["statusCode"] == 200
+
+
+def test_a_body_that_is_not_utf8_encodable_is_a_400(saga: SagaDriver) -> None:
+    saga.publish("OrderPlaced", order_placed("o-1"))
+    saga.pump(only=payments())
+    payload = succeeded_event("o-1").replace("corr-9", "corr-\ud800")
+    _assert_refused_and_nothing_changed(saga, call_webhook(saga, payload, "t=1,v1=00"))
