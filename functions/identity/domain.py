@@ -7,10 +7,11 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import unicodedata
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from commerce.errors import Conflict, NotAuthenticated, RateLimited
-from commerce.identity_table import normalize_email
 
 DEFAULT_ROLES = ("user",)
 ADMIN_ROLE = "admin"
@@ -35,12 +36,22 @@ class Credential:
 @dataclass(frozen=True)
 class NewAccount:
     user_id: str
-    email: str
+    email: str  # as the user typed it (stripped): what mail is sent to and the profile shows
+    email_key: str  # normalize_email(email): what uniqueness, login and lockout compare
     name: str
     password_hash: str
     roles: tuple[str, ...]
     created_at: str
     contact: str | None = None  # the email encrypted for the notifications service
+
+
+@dataclass(frozen=True)
+class LoginAttempt:
+    """A login attempt holding one of the `LOGIN_FAILURE_LIMIT` slots of an email: from `at` (epoch
+    seconds) until `at + LOGIN_FAILURE_WINDOW_SECONDS` if it fails, until it succeeds otherwise."""
+
+    at: int
+    attempt_id: str
 
 
 @dataclass(frozen=True)
@@ -111,11 +122,37 @@ def new_refresh_token() -> str:
     return secrets.token_urlsafe(32)  # 256 bits
 
 
+def normalize_email(email: str) -> str:
+    """The one form an email is compared in — registration's uniqueness, login and lockout alike.
+
+    Unicode's identifier caseless match (The Unicode Standard §3.13, D145): NFKC(casefold(NFKD(x))),
+    without surrounding blanks. NFC alone would make the NFC and NFD spellings of "josé" one
+    account but keep compatibility variants apart: full-width "ａｄａ@example.com" and "ada@example.com"
+    look alike and must not be two accounts any more than "ADA" and "ada" are. `casefold` (not
+    `lower`) folds the cases `lower` leaves apart ("STRASSE"/"straße", final sigma). Idempotent. The
+    address itself is kept as typed for mail and display; only this key is compared."""
+    decomposed = unicodedata.normalize("NFKD", email.strip())
+    # Stripped again: a compatibility decomposition can begin with a space (U+00B8 → " \u0327").
+    return unicodedata.normalize("NFKC", decomposed.casefold()).strip()
+
+
 def email_hash(email: str) -> str:
+    """The lockout key of an email (its normalized form, hashed: no address in the key)."""
     return hashlib.sha256(normalize_email(email).encode("utf-8")).hexdigest()
 
 
-def failure_window(now: int) -> tuple[int, int]:
-    """(start of the current 15-minute throttling window, seconds until it ends)."""
-    start = now - now % LOGIN_FAILURE_WINDOW_SECONDS
-    return start, start + LOGIN_FAILURE_WINDOW_SECONDS - now
+def free_slots(held: Mapping[int, LoginAttempt], now: int) -> list[int]:
+    """The slots a new attempt may take: unheld, or held by an attempt that began a whole window ago.
+
+    Each of the `LOGIN_FAILURE_LIMIT` slots can be taken at most once per 15 minutes and a failed
+    attempt keeps its slot, so no 15 minutes — wherever they start — hold more than 5 failures (a
+    sliding window, not fixed ones), and attempts in flight hold slots too, so concurrent guesses
+    cannot overtake the count."""
+    cutoff = now - LOGIN_FAILURE_WINDOW_SECONDS
+    return [slot for slot in range(LOGIN_FAILURE_LIMIT) if slot not in held or held[slot].at <= cutoff]
+
+
+def retry_after(held: Mapping[int, LoginAttempt], now: int) -> int:
+    """Seconds until the oldest slot frees (at least 1)."""
+    oldest = min((attempt.at for attempt in held.values()), default=now)
+    return max(1, oldest + LOGIN_FAILURE_WINDOW_SECONDS - now)

@@ -3,6 +3,7 @@ refresh tokens. The rules are in identity.domain; storage and KMS come in throug
 
 from __future__ import annotations
 
+import random
 import time
 import uuid
 from collections.abc import Callable, Sequence
@@ -20,14 +21,17 @@ from identity.domain import (
     EmailTaken,
     InvalidLogin,
     InvalidRefreshToken,
+    LoginAttempt,
     NewAccount,
     RotationRefused,
     TokenPair,
     TooManyFailedLogins,
     email_hash,
-    failure_window,
+    free_slots,
     hash_token,
     new_refresh_token,
+    normalize_email,
+    retry_after,
 )
 from identity.ports import AccessTokenIssuer, ContactEncryptor, IdentityStore
 
@@ -56,6 +60,7 @@ class Accounts:
         account = NewAccount(
             user_id=user_id,
             email=email,
+            email_key=normalize_email(email),
             name=name,
             password_hash=passwords.hash_password(password),
             roles=tuple(sorted(set(roles))),
@@ -71,32 +76,52 @@ class Accounts:
             account = self.register(email, password, name, roles=(*DEFAULT_ROLES, ADMIN_ROLE))
             return account.user_id, True
         except EmailTaken:
-            existing = self.store.credential_by_email(email)
+            existing = self.store.credential_by_email(normalize_email(email))
             if existing is None:
                 raise
             self.store.add_roles(existing.user_id, [ADMIN_ROLE])
             return existing.user_id, False
 
     def login(self, email: str, password: str) -> TokenPair:
+        """Tokens for a right password. Every attempt first takes one of the email's 5 attempt
+        slots (`_hold_attempt`); a failure keeps it for 15 minutes, a success gives it back."""
         now = self._now()
         key = email_hash(email)
-        window_start, retry_after = failure_window(now)
-        if self.store.login_failures(key, window_start) >= LOGIN_FAILURE_LIMIT:
-            raise TooManyFailedLogins(retry_after)
-        credential = self.store.credential_by_email(email)
+        slot, attempt = self._hold_attempt(key, now)
+        credential = self.store.credential_by_email(normalize_email(email))
         if credential is None:
             ok = passwords.verify_unknown(password)
         else:
             ok = passwords.verify_password(password, credential.password_hash)
         if not ok or credential is None:
-            self.store.record_login_failure(key, window_start, window_start + LOGIN_FAILURE_WINDOW_SECONDS)
-            raise InvalidLogin()
+            raise InvalidLogin()  # the slot stays held: this failure counts for 15 minutes
+        self.store.release_attempt(key, slot, attempt)
         family_id = str(uuid.uuid4())
         refresh_token = new_refresh_token()
         self.store.start_family(
             credential.user_id, family_id, hash_token(refresh_token), now + REFRESH_TOKEN_TTL_SECONDS
         )
         return self._pair(credential, refresh_token, now)
+
+    def _hold_attempt(self, key: str, now: int) -> tuple[int, LoginAttempt]:
+        """Take a free slot of this email with a conditional write, or `TooManyFailedLogins`.
+
+        Losing a slot to a concurrent attempt means that attempt holds it now, so each round either
+        succeeds or sees one slot fewer; after `2 * LIMIT` rounds of contention it refuses rather
+        than let a guess through unaccounted."""
+        attempt = LoginAttempt(at=now, attempt_id=str(uuid.uuid4()))
+        for _ in range(2 * LOGIN_FAILURE_LIMIT):
+            held = self.store.login_attempts(key)
+            free = free_slots(held, now)
+            if not free:
+                raise TooManyFailedLogins(retry_after(held, now))
+            slot = random.choice(free)  # noqa: S311 - spreads concurrent attempts, not a secret
+            expires_at = now + 2 * LOGIN_FAILURE_WINDOW_SECONDS
+            if self.store.hold_attempt(
+                key, slot, attempt, free_before=now - LOGIN_FAILURE_WINDOW_SECONDS, expires_at=expires_at
+            ):
+                return slot, attempt
+        raise TooManyFailedLogins(1)
 
     def refresh(self, refresh_token: str) -> TokenPair:
         now = self._now()

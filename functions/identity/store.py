@@ -20,13 +20,13 @@ from commerce.identity_table import (
     email_claim_key,
     family_index_key,
     family_key,
-    login_failures_key,
+    login_attempts_key,
     profile_key,
     refresh_token_key,
 )
 from commerce.items import from_attribute_values, to_attribute_values
 from commerce.outbox import outbox_put
-from identity.domain import Credential, EmailTaken, NewAccount, RefreshRecord, RotationRefused
+from identity.domain import Credential, EmailTaken, LoginAttempt, NewAccount, RefreshRecord, RotationRefused
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.type_defs import TransactWriteItemTypeDef
@@ -50,11 +50,12 @@ class DynamoIdentityStore(TableAdapter):
             "entity": "Credential",
             "userId": account.user_id,
             "email": account.email,
+            "emailKey": account.email_key,
             "passwordHash": account.password_hash,
             "roles": roles,
             "createdAt": account.created_at,
         }
-        claim = {**email_claim_key(account.email), "entity": "EmailClaim", "userId": account.user_id}
+        claim = {**email_claim_key(account.email_key), "entity": "EmailClaim", "userId": account.user_id}
         profile = {
             **profile_key(account.user_id),
             "entity": "Profile",
@@ -108,8 +109,8 @@ class DynamoIdentityStore(TableAdapter):
             roles=tuple(str(role) for role in item.get("roles", [])),
         )
 
-    def credential_by_email(self, email: str) -> Credential | None:
-        claim = self._get(self.table, email_claim_key(email))
+    def credential_by_email(self, email_key: str) -> Credential | None:
+        claim = self._get(self.table, email_claim_key(email_key))
         return self.credential(str(claim["userId"])) if claim else None
 
     def add_roles(self, user_id: str, roles: Sequence[str]) -> None:
@@ -144,21 +145,53 @@ class DynamoIdentityStore(TableAdapter):
             ]
         )
 
-    # -- login throttling -------------------------------------------------------------------
-    def login_failures(self, email_hash: str, window_start: int) -> int:
-        item = self._get(self.table, login_failures_key(email_hash, window_start))
-        return int(item.get("count", 0)) if item else 0
+    # -- login throttling: one item per email, one attribute per attempt slot ------------------
+    def login_attempts(self, email_hash: str) -> dict[int, LoginAttempt]:
+        item = self._get(self.table, login_attempts_key(email_hash)) or {}
+        held = {}
+        for name, value in item.items():
+            if name.startswith("s") and name[1:].isdigit() and isinstance(value, dict):
+                held[int(name[1:])] = LoginAttempt(at=int(value["at"]), attempt_id=str(value["id"]))
+        return held
 
-    def record_login_failure(self, email_hash: str, window_start: int, expires_at: int) -> None:
-        dynamodb().update_item(
-            TableName=self.table,
-            Key=to_attribute_values(login_failures_key(email_hash, window_start)),
-            UpdateExpression="ADD #count :one SET expiresAt = :expires, entity = :entity",
-            ExpressionAttributeNames={"#count": "count"},
-            ExpressionAttributeValues=to_attribute_values(
-                {":one": 1, ":expires": expires_at, ":entity": "LoginFailures"}
-            ),
-        )
+    def hold_attempt(
+        self, email_hash: str, slot: int, attempt: LoginAttempt, *, free_before: int, expires_at: int
+    ) -> bool:
+        try:
+            dynamodb().update_item(
+                TableName=self.table,
+                Key=to_attribute_values(login_attempts_key(email_hash)),
+                UpdateExpression="SET #slot = :attempt, expiresAt = :expires, entity = :entity",
+                ConditionExpression="attribute_not_exists(#slot) OR #slot.#at <= :free_before",
+                ExpressionAttributeNames={"#slot": f"s{slot}", "#at": "at"},
+                ExpressionAttributeValues=to_attribute_values(
+                    {
+                        ":attempt": {"at": attempt.at, "id": attempt.attempt_id},
+                        ":expires": expires_at,
+                        ":free_before": free_before,
+                        ":entity": "LoginAttempts",
+                    }
+                ),
+            )
+        except Exception as error:
+            if condition_failed(error):
+                return False
+            raise
+        return True
+
+    def release_attempt(self, email_hash: str, slot: int, attempt: LoginAttempt) -> None:
+        try:
+            dynamodb().update_item(
+                TableName=self.table,
+                Key=to_attribute_values(login_attempts_key(email_hash)),
+                UpdateExpression="REMOVE #slot",
+                ConditionExpression="#slot.#id = :id",
+                ExpressionAttributeNames={"#slot": f"s{slot}", "#id": "id"},
+                ExpressionAttributeValues=to_attribute_values({":id": attempt.attempt_id}),
+            )
+        except Exception as error:
+            if not condition_failed(error):
+                raise
 
     # -- refresh-token families -------------------------------------------------------------
     def start_family(self, user_id: str, family_id: str, token_hash: str, expires_at: int) -> None:

@@ -19,6 +19,7 @@ from commerce.identity_table import (
     FAMILY_INDEX_PREFIX,
     credential_key,
     email_claim_key,
+    legacy_email_key,
     family_key,
     profile_key,
 )
@@ -84,9 +85,10 @@ class DynamoProfileStore(TableAdapter):
             return False
         client = dynamodb()
         credential = self.get_item(to_attribute_values(credential_key(user_id)), table=self.identity_table)
-        email = (
-            str(from_attribute_values(credential)["email"]) if credential else str(profile.get("email", ""))
-        )
+        stored = from_attribute_values(credential) if credential else {}
+        # The claim is keyed by identity's normalized form, stored with the credential; a credential
+        # written before that has the key it was claimed under: the address lower-cased.
+        email_key = str(stored.get("emailKey") or legacy_email_key(str(stored.get("email") or profile.get("email", ""))))
         items: list[TransactWriteItemTypeDef] = [
             {
                 "Delete": {
@@ -105,12 +107,12 @@ class DynamoProfileStore(TableAdapter):
                 self.identity_table, "UserDeleted", UserDeleted(userId=user_id), correlation_id=correlation_id
             ),
         ]
-        if email:
+        if email_key:
             items.append(
                 {
                     "Delete": {
                         "TableName": self.identity_table,
-                        "Key": to_attribute_values(email_claim_key(email)),
+                        "Key": to_attribute_values(email_claim_key(email_key)),
                         # Never release a claim that (somehow) belongs to another account.
                         "ConditionExpression": "attribute_not_exists(pk) OR userId = :user",
                         "ExpressionAttributeValues": to_attribute_values({":user": user_id}),

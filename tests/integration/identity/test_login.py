@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import importlib
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
 
 from commerce import aws as aws_clients
 from commerce.aws import client
+from identity.store import DynamoIdentityStore
 from tests.integration.catalog.helpers import body_of, header
 from tests.integration.identity.conftest import AUDIENCE, ISSUER, PASSWORD, IdentityStack, jwt_parts
 
@@ -107,7 +110,7 @@ def test_lockout_state_is_shared_across_instances_through_dynamodb(identity_stac
         if item["pk"]["S"].startswith("LOGINFAIL#")
     ]
     assert len(counters) == 1
-    assert int(counters[0]["count"]["N"]) == 5
+    assert sorted(name for name in counters[0] if name[0] == "s" and name[1:].isdigit()) == [f"s{i}" for i in range(5)]
     assert int(counters[0]["expiresAt"]["N"]) > time.time()  # TTL clears it
     assert "ada" not in counters[0]["pk"]["S"]  # keyed by a hash, not the email
 
@@ -127,3 +130,43 @@ def test_out_of_bounds_passwords_are_422_not_work(identity_stack: IdentityStack,
         "identity.login", api_event("POST", "/auth/login", {"email": "a@b.co", "password": password})
     )
     assert response["statusCode"] == 422
+
+
+class RacingStore(DynamoIdentityStore):
+    """The real adapter, with every attempt's first read held until all 20 have read (the widest
+    race there is), and its conditional writes serialized per item as DynamoDB serializes them
+    (moto in-process does not)."""
+
+    def __init__(self, parties: int) -> None:
+        base = DynamoIdentityStore.from_env()
+        super().__init__(table=base.table, users_table=base.users_table)
+        object.__setattr__(self, "_barrier", threading.Barrier(parties, timeout=60))
+        object.__setattr__(self, "_item_lock", threading.Lock())
+        object.__setattr__(self, "_first_reads", set())
+
+    def login_attempts(self, email_hash: str) -> Any:
+        held = super().login_attempts(email_hash)
+        me = threading.get_ident()
+        if me not in self._first_reads:  # type: ignore[attr-defined]
+            self._first_reads.add(me)  # type: ignore[attr-defined]
+            self._barrier.wait()  # type: ignore[attr-defined]
+        return held
+
+    def hold_attempt(self, *args: Any, **kwargs: Any) -> bool:
+        with self._item_lock:  # type: ignore[attr-defined]
+            return super().hold_attempt(*args, **kwargs)
+
+
+def test_twenty_parallel_wrong_passwords_get_at_most_five_guesses(identity_stack: IdentityStack) -> None:
+    # Issue 18 finding 6: 20 parallel attempts used to get 8 answers of 401 before the first 429.
+    from identity.keys import KmsAccessTokenIssuer
+    from identity.service import Accounts
+    from identity.wiring import accounts
+
+    identity_stack.register(email="ada@example.com")
+    racing = Accounts(store=RacingStore(parties=20), issue_access_token=KmsAccessTokenIssuer())
+    with accounts.override(racing), ThreadPoolExecutor(max_workers=20) as pool:
+        statuses = list(pool.map(lambda _: failures(identity_stack, 1)[0], range(20)))
+    assert statuses.count(401) == 5
+    assert statuses.count(429) == 15
+    assert identity_stack.login_response("ada@example.com", PASSWORD)["statusCode"] == 429

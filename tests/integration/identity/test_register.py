@@ -138,3 +138,19 @@ def test_profile_is_written_in_the_same_transaction(identity_stack: IdentityStac
     assert profiles[0]["name"] == "Ada"
     assert profiles[0]["roles"] == ["user"]
     assert "passwordHash" not in profiles[0]
+
+
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [("jos\u00e9@example.com", "jose\u0301@example.com"), ("\uff41da@example.com", "ADA@example.com")],
+)
+def test_one_address_in_two_unicode_spellings_is_one_account(
+    identity_stack: IdentityStack, first: str, second: str
+) -> None:
+    # Issue 18 finding 7: NFC and NFD used to register two accounts.
+    identity_stack.register(email=first)
+    body = {"email": second, "password": "another-password-1", "name": "Twin"}
+    assert invoke("identity.register", api_event("POST", "/auth/register", body))["statusCode"] == 409
+    assert identity_stack.login(second)["tokenType"] == "Bearer"
+    claims = [i for i in client("dynamodb").scan(TableName=IDENTITY_TABLE)["Items"] if i["pk"]["S"].startswith("EMAIL#")]
+    assert len(claims) == 1

@@ -238,3 +238,9 @@ def test_login_after_delete_with_right_password_is_401_not_429(identity_stack: I
     user = signed_in(identity_stack)
     delete(user)
     assert identity_stack.login_response("ada@example.com", PASSWORD)["statusCode"] == 401
+
+
+def test_deleting_an_account_frees_its_email_in_every_spelling(identity_stack: IdentityStack) -> None:
+    user = signed_in(identity_stack, email="jos\u00e9@example.com")
+    assert delete(user)["statusCode"] == 204
+    assert identity_stack.register(email="jose\u0301@example.com")["userId"] != user[0]
