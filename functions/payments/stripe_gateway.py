@@ -138,7 +138,9 @@ class StripeGateway:
         try:
             amount = stripe_amount(payment.amount, payment.currency)
         except ValueError as exc:  # UnchargeableAmount, or a currency that is not ISO 4217's
-            logger.warning("amount cannot be charged", extra={"order_id": payment.order_id, "error": str(exc)})
+            logger.warning(
+                "amount cannot be charged", extra={"order_id": payment.order_id, "error": str(exc)}
+            )
             return Declined(reason="amount_not_chargeable")
         try:
             intent = stripe_client().v1.payment_intents.create(

@@ -11,7 +11,6 @@ what a consumer already recorded is a no-op. The body reaches this function unpa
 # No `from __future__ import annotations`: Powertools reads the route's signature at runtime.
 from typing import Any
 
-
 from commerce.api import http_handler, make_resolver
 from commerce.errors import MalformedRequest
 from commerce.observability import logger, tracer
@@ -25,7 +24,9 @@ app = make_resolver(enable_validation=False, raw_body=True)
 @tracer.capture_method
 def stripe_webhook() -> dict[str, Any]:
     try:
-        event = verify_webhook(app.current_event.body or "", app.current_event.headers.get("stripe-signature"))
+        event = verify_webhook(
+            app.current_event.body or "", app.current_event.headers.get("stripe-signature")
+        )
     except MalformedRequest as refused:
         logger.warning("rejected a webhook", extra={"error_type": type(refused).__name__})
         raise
@@ -34,7 +35,12 @@ def stripe_webhook() -> dict[str, Any]:
     outcome = payments().on_provider_event(event, correlation_id=correlation)
     logger.info(
         "duplicate webhook" if outcome == "duplicate" else "webhook handled",
-        extra={"stripe_event_id": event.event_id, "type": event.type, "order_id": event.order_id, "outcome": outcome},
+        extra={
+            "stripe_event_id": event.event_id,
+            "type": event.type,
+            "order_id": event.order_id,
+            "outcome": outcome,
+        },
     )
     return {"received": True}
 

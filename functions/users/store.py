@@ -19,8 +19,8 @@ from commerce.identity_table import (
     FAMILY_INDEX_PREFIX,
     credential_key,
     email_claim_key,
-    legacy_email_key,
     family_key,
+    legacy_email_key,
     profile_key,
 )
 from commerce.items import from_attribute_values, to_attribute_values
@@ -88,7 +88,9 @@ class DynamoProfileStore(TableAdapter):
         stored = from_attribute_values(credential) if credential else {}
         # The claim is keyed by identity's normalized form, stored with the credential; a credential
         # written before that has the key it was claimed under: the address lower-cased.
-        email_key = str(stored.get("emailKey") or legacy_email_key(str(stored.get("email") or profile.get("email", ""))))
+        email_key = str(
+            stored.get("emailKey") or legacy_email_key(str(stored.get("email") or profile.get("email", "")))
+        )
         items: list[TransactWriteItemTypeDef] = [
             {
                 "Delete": {

@@ -9,10 +9,10 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
+from identity.store import DynamoIdentityStore
 
 from commerce import aws as aws_clients
 from commerce.aws import client
-from identity.store import DynamoIdentityStore
 from tests.integration.catalog.helpers import body_of, header
 from tests.integration.identity.conftest import AUDIENCE, ISSUER, PASSWORD, IdentityStack, jwt_parts
 
@@ -110,7 +110,9 @@ def test_lockout_state_is_shared_across_instances_through_dynamodb(identity_stac
         if item["pk"]["S"].startswith("LOGINFAIL#")
     ]
     assert len(counters) == 1
-    assert sorted(name for name in counters[0] if name[0] == "s" and name[1:].isdigit()) == [f"s{i}" for i in range(5)]
+    assert sorted(name for name in counters[0] if name[0] == "s" and name[1:].isdigit()) == [
+        f"s{i}" for i in range(5)
+    ]
     assert int(counters[0]["expiresAt"]["N"]) > time.time()  # TTL clears it
     assert "ada" not in counters[0]["pk"]["S"]  # keyed by a hash, not the email
 

@@ -152,5 +152,9 @@ def test_one_address_in_two_unicode_spellings_is_one_account(
     body = {"email": second, "password": "another-password-1", "name": "Twin"}
     assert invoke("identity.register", api_event("POST", "/auth/register", body))["statusCode"] == 409
     assert identity_stack.login(second)["tokenType"] == "Bearer"
-    claims = [i for i in client("dynamodb").scan(TableName=IDENTITY_TABLE)["Items"] if i["pk"]["S"].startswith("EMAIL#")]
+    claims = [
+        i
+        for i in client("dynamodb").scan(TableName=IDENTITY_TABLE)["Items"]
+        if i["pk"]["S"].startswith("EMAIL#")
+    ]
     assert len(claims) == 1

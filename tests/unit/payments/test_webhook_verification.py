@@ -9,11 +9,11 @@ from typing import Any
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from payments.domain import BadSignature, NotAProviderEvent
+from payments.stripe_gateway import verify_webhook
 
 from commerce.errors import MalformedRequest
 from local.stripe_stub import sign
-from payments.domain import BadSignature, NotAProviderEvent
-from payments.stripe_gateway import verify_webhook
 
 SECRET = "whsec_test"
 PROPERTY = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -45,7 +45,8 @@ def test_any_signed_json_is_an_event_or_not_a_provider_event(document: Any) -> N
     assert not isinstance(result, BadSignature)
     if isinstance(result, NotAProviderEvent):
         return
-    assert isinstance(document, dict) and result.event_id == document["id"]
+    assert isinstance(document, dict)
+    assert result.event_id == document["id"]
 
 
 @PROPERTY
