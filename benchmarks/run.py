@@ -8,7 +8,9 @@
 3. local API p50/p99 and req/s for GET /health, GET /products, GET /orders/{id}, POST /orders
    against `python -m local serve` on free loopback ports (local/launch.py);
 4. GET /orders with 1,000 vs 100,000 orders in the table (benchmarks/flat_list.py), must stay flat;
-5. the estimated AWS cost per 1 million orders, from 2. and the template's memory sizes.
+5. the estimated AWS cost per 1 million orders, from 2. and the template's memory sizes;
+6. what the authorizer's revocation check costs per request, and the designs weighed against it
+   (benchmarks/revocation.py).
 
 Benchmarks are never part of `make test`: their numbers depend on the machine.
 """
@@ -123,12 +125,18 @@ def cost(calls: dict[str, Any]) -> dict[str, Any]:
     if get_order:
         invocations[get_order] = invocations.get(get_order, 0) + 1
         durations[get_order] = durations.get(get_order, 0) + 10.0  # a warm GetItem-sized request
+    authorizer = next((r for r in calls["rows"] if r["scope"].startswith("authorizer")), None)
+    if authorizer:  # its result cache is off: each protected request invokes it (decision 21)
+        name = authorizer["function"]
+        invocations[name] = invocations.get(name, 0) + API_REQUESTS_PER_ORDER
+        durations[name] = durations.get(name, 0) + 10.0 * API_REQUESTS_PER_ORDER
     gb_s = sum(
         max(LAMBDA_BILLING_MIN_MS, durations.get(f, 0)) / 1000 * memory.get(f, 128) / 1024
         for f in invocations
     )
     lambda_requests = sum(invocations.values())
     rru = sum(r["rcu"] for r in saga_rows) + (api_rows[get_order]["rcu"] if get_order else 0)
+    rru += authorizer["rcu"] * API_REQUESTS_PER_ORDER if authorizer else 0
     wru = sum(r["wcu"] for r in saga_rows)
     put_events = sum(v for r in saga_rows for k, v in r["aws_calls"].items() if k == "events:PutEvents")
     deliveries = sum(
@@ -156,7 +164,7 @@ def cost(calls: dict[str, Any]) -> dict[str, Any]:
             "eventbridge_events_per_order": round(put_events, 2),
             "sqs_requests_per_order": round(deliveries * SQS_REQUESTS_PER_DELIVERY, 2),
             "not_included": "CloudWatch logs/metrics, X-Ray, KMS, Secrets Manager, SES, data transfer, "
-            "free tiers, authorizer cache misses beyond one per order, Stripe fees",
+            "free tiers, Stripe fees",
             "prices": PRICES,
         },
         "usd_per_million_orders": per_million,
@@ -197,7 +205,7 @@ def main() -> int:
     parser.add_argument("--orders", type=int, default=5)
     parser.add_argument("--sizes", default="1000,100000")
     parser.add_argument("--template", default=str(TEMPLATE))
-    parser.add_argument("--skip", default="", help="comma-separated: coldstart,calls,api,flat")
+    parser.add_argument("--skip", default="", help="comma-separated: coldstart,calls,api,flat,revocation")
     args = parser.parse_args()
     skip = set(filter(None, args.skip.split(",")))
     results: dict[str, Any] = {
@@ -226,6 +234,8 @@ def main() -> int:
     if "flat" not in skip:
         results["flat_list"] = _module("flat_list", "--sizes", args.sizes)
         budgets["GET /orders flat from 1k to 100k orders"] = bool(results["flat_list"]["flat"])
+    if "revocation" not in skip:
+        results["revocation"] = _module("revocation")
     results["budgets"] = budgets
     RESULTS.write_text(json.dumps(results, indent=2) + "\n")
     print("\nBudgets")

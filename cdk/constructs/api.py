@@ -42,6 +42,11 @@ GATEWAY_RESPONSES: dict[apigw.ResponseType, int] = {
     apigw.ResponseType.DEFAULT_5_XX: 500,
 }
 
+#: The authorizer's result cache is off: a cached Allow outlives a deleted account by up to the TTL,
+#: and the authorizer checks revocation on every request (functions/identity/authorizer.py; what
+#: that costs, and the options weighed, in docs/decisions.md §21 and docs/security.md).
+AUTHORIZER_CACHE_TTL = cdk.Duration.seconds(0)
+
 _DETAILS = {
     404: '"No such route."',
 }
@@ -146,7 +151,7 @@ class Api(Construct):
 
     def use_authorizer(self, function: lambda_.IFunction) -> None:
         """Install the Lambda token authorizer (from the identity service). It is created in
-        `finalize()`, for the protected routes; results are cached for 5 minutes per token."""
+        `finalize()`, for the protected routes; its results are not cached (`AUTHORIZER_CACHE_TTL`)."""
         self._authorizer_function = function
 
     def _create_authorizer(self, function: lambda_.IFunction) -> apigw.TokenAuthorizer:
@@ -160,7 +165,7 @@ class Api(Construct):
             validation_regex=(
                 r"^[Bb][Ee][Aa][Rr][Ee][Rr] [A-Za-z0-9\-_=]+\.[A-Za-z0-9\-_=]+\.[A-Za-z0-9\-_.+/=]+$"
             ),
-            results_cache_ttl=cdk.Duration.minutes(5),
+            results_cache_ttl=AUTHORIZER_CACHE_TTL,
         )
 
     def add_route(

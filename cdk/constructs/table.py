@@ -4,7 +4,9 @@ a stream for the outbox relay, TTL on `expiresAt`, retained with deletion protec
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_iam as iam
@@ -28,15 +30,25 @@ WRITE_KMS = ("kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey")
 
 
 def grant_table(
-    function: lambda_.IFunction, table: dynamodb.ITable, actions: tuple[str, ...], *, index: str | None = None
+    function: lambda_.IFunction,
+    table: dynamodb.ITable,
+    actions: tuple[str, ...],
+    *,
+    index: str | None = None,
+    conditions: Mapping[str, Any] | None = None,
 ) -> None:
     """Exactly `actions` on `table` (and on one of its indexes), plus the table key's KMS actions
     those imply: decrypt for reads, decrypt and encrypt for writes. A transaction is authorized per
-    item action, so `TransactWriteItems` needs the Put/Update/Delete it contains, nothing more."""
+    item action, so `TransactWriteItems` needs the Put/Update/Delete it contains, nothing more.
+    `conditions` narrow it further (fine-grained access: `dynamodb:LeadingKeys`, `dynamodb:Attributes`)."""
     resources = [table.table_arn]
     if index:
         resources.append(f"{table.table_arn}/index/{index}")
-    function.add_to_role_policy(iam.PolicyStatement(actions=sorted(actions), resources=resources))
+    function.add_to_role_policy(
+        iam.PolicyStatement(
+            actions=sorted(actions), resources=resources, conditions=dict(conditions) if conditions else None
+        )
+    )
     if table.encryption_key is not None:
         writes = not set(actions) <= READ_ACTIONS
         table.encryption_key.grant(function, *(WRITE_KMS if writes else READ_KMS))

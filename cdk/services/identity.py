@@ -31,6 +31,8 @@ SIGNING_KEY_GENERATIONS: tuple[str, ...] = ("1",)
 JWT_AUDIENCE = "commerce-api"
 
 _READ = ("dynamodb:GetItem",)
+#: What the authorizer may read of a credential (identity.store.DynamoIdentityStore.access_state).
+REVOCATION_ATTRIBUTES = ("pk", "sk", "tokensValidAfter", "status")
 
 
 class IdentityService(Construct):
@@ -150,11 +152,24 @@ class IdentityService(Construct):
             "Authorizer",
             "identity",
             "authorizer",
-            "API Gateway token authorizer (ES256 JWT)",
-            token_env,
+            "API Gateway token authorizer (ES256 JWT, account revocation)",
+            {**token_env, **identity_env},
             memory_size=512,
         )
         self._verify_access(self.authorizer)
+        # Revocation: one consistent GetItem of USER#<id>/CREDENTIAL per request, and nothing else
+        # of the table — not the password hash, not another item kind (fine-grained access control:
+        # https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/specifying-conditions.html).
+        grant_table(
+            self.authorizer.function,
+            self.identity_table,
+            _READ,
+            conditions={
+                "ForAllValues:StringLike": {"dynamodb:LeadingKeys": ["USER#*"]},
+                "ForAllValues:StringEquals": {"dynamodb:Attributes": list(REVOCATION_ATTRIBUTES)},
+                "StringEqualsIfExists": {"dynamodb:Select": "SPECIFIC_ATTRIBUTES"},
+            },
+        )
         platform.api.use_authorizer(self.authorizer.function)
 
         # ---- /users -----------------------------------------------------------------------------

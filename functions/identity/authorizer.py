@@ -1,10 +1,15 @@
-"""The API's Lambda TOKEN authorizer: verifies an ES256 access token, returns an IAM policy
-(Powertools' `APIGatewayAuthorizerResponse`).
+"""The API's Lambda TOKEN authorizer: verifies an ES256 access token, then that its user may still
+use it, and returns an IAM policy (Powertools' `APIGatewayAuthorizerResponse`).
 
-Allow covers the whole API stage (`<apiId>/<stage>/*/*`) because API Gateway caches the result for
-5 minutes per token and reuses it on every route. The context carries `{userId, roles}` — the only
-identity protected handlers trust. Anything wrong → `Exception("Unauthorized")`, which API Gateway
-turns into a 401. The token itself is never logged.
+Revocation is checked on every request: one strongly consistent GetItem of the user's credential
+(`Accounts.access_revoked`): no credential (the account was deleted), `status = disabled`, or a token
+issued before `tokensValidAfter` → refused at once. API Gateway's result cache is therefore off
+(TTL 0, cdk/constructs/api.py): a cached Allow would outlive a deletion by up to the TTL
+(docs/decisions.md §21 weighs the options and what each costs, benchmarks/revocation.py measures
+it). The policy still allows the whole stage (`<apiId>/<stage>/*/*`), so turning the cache back on
+stays correct for every route. The context carries `{userId, roles}` — the only identity protected
+handlers trust. Anything wrong → `Exception("Unauthorized")`, which API Gateway turns into a 401.
+The token itself is never logged.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ from aws_lambda_powertools.utilities.data_classes.api_gateway_authorizer_event i
 
 from commerce.observability import instrumented, logger, metrics
 from identity import keys, tokens
+from identity.wiring import access
 
 _settings: list[tokens.TokenSettings] = []
 
@@ -66,6 +72,8 @@ def authorize(event: dict[str, Any]) -> dict[str, Any]:
     except keys.UnknownKey:
         raise tokens.InvalidToken("unknown kid") from None
     claims = tokens.verify(token, public_key, _token_settings())
+    if access().access_revoked(claims["sub"], int(claims["iat"])):
+        raise tokens.InvalidToken("revoked: the account is gone or its tokens were revoked")
     context = {"userId": claims["sub"], "roles": ",".join(claims.get("roles", []))}
     return allow_the_stage(str(event.get("methodArn") or ""), claims["sub"], context)
 

@@ -46,6 +46,21 @@ class NewAccount:
 
 
 @dataclass(frozen=True)
+class AccessState:
+    """What decides, on every request, whether a user's access tokens still work (the credential's
+    `tokensValidAfter` and `status`); no credential at all means the account is gone."""
+
+    tokens_valid_after: int = 0  # epoch seconds: tokens issued before this are revoked
+    disabled: bool = False
+
+
+def access_revoked(state: AccessState | None, issued_at: int) -> bool:
+    """True when a token issued at `issued_at` must no longer be honoured: the account was deleted
+    (no credential), is disabled, or revoked every token issued before `tokens_valid_after`."""
+    return state is None or state.disabled or issued_at < state.tokens_valid_after
+
+
+@dataclass(frozen=True)
 class LoginAttempt:
     """A login attempt holding one of the `LOGIN_FAILURE_LIMIT` slots of an email: from `at` (epoch
     seconds) until `at + LOGIN_FAILURE_WINDOW_SECONDS` if it fails, until it succeeds otherwise."""
@@ -127,10 +142,11 @@ def normalize_email(email: str) -> str:
 
     Unicode's identifier caseless match (The Unicode Standard §3.13, D145): NFKC(casefold(NFKD(x))),
     without surrounding blanks. NFC alone would make the NFC and NFD spellings of "josé" one
-    account but keep compatibility variants apart: full-width "ａｄａ@example.com" and "ada@example.com"
-    look alike and must not be two accounts any more than "ADA" and "ada" are. `casefold` (not
-    `lower`) folds the cases `lower` leaves apart ("STRASSE"/"straße", final sigma). Idempotent. The
-    address itself is kept as typed for mail and display; only this key is compared."""
+    account but keep compatibility variants apart: full-width "\uff41\uff44\uff41@example.com" and
+    "ada@example.com" look alike and must not be two accounts any more than "ADA" and "ada" are.
+    `casefold` (not `lower`) folds the cases `lower` leaves apart ("STRASSE"/"straße", final
+    sigma). Idempotent. The address itself is kept as typed for mail and display; only this key is
+    compared."""
     decomposed = unicodedata.normalize("NFKD", email.strip())
     # Stripped again: a compatibility decomposition can begin with a space (U+00B8 → " \u0327").
     return unicodedata.normalize("NFKC", decomposed.casefold()).strip()

@@ -6,13 +6,17 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Protocol
 
-from identity.domain import Credential, LoginAttempt, NewAccount, RefreshRecord
+from identity.domain import AccessState, Credential, LoginAttempt, NewAccount, RefreshRecord
 
 
 class IdentityStore(Protocol):
     def create_account(self, account: NewAccount, correlation_id: str) -> None: ...
     def credential_by_email(self, email_key: str) -> Credential | None: ...
     def credential(self, user_id: str) -> Credential | None: ...
+    def access_state(self, user_id: str) -> AccessState | None:
+        """The user's token-revocation state, strongly consistent; None when the account is gone."""
+        ...
+
     def add_roles(self, user_id: str, roles: Sequence[str]) -> None: ...
     def login_attempts(self, email_hash: str) -> dict[int, LoginAttempt]:
         """The slots held for this email (consistent read)."""

@@ -26,6 +26,7 @@ from identity.domain import (
     RotationRefused,
     TokenPair,
     TooManyFailedLogins,
+    access_revoked,
     email_hash,
     free_slots,
     hash_token,
@@ -115,13 +116,18 @@ class Accounts:
             free = free_slots(held, now)
             if not free:
                 raise TooManyFailedLogins(retry_after(held, now))
-            slot = random.choice(free)  # noqa: S311 - spreads concurrent attempts, not a secret
+            slot = random.choice(free)
             expires_at = now + 2 * LOGIN_FAILURE_WINDOW_SECONDS
             if self.store.hold_attempt(
                 key, slot, attempt, free_before=now - LOGIN_FAILURE_WINDOW_SECONDS, expires_at=expires_at
             ):
                 return slot, attempt
         raise TooManyFailedLogins(1)
+
+    def access_revoked(self, user_id: str, issued_at: int) -> bool:
+        """Whether a verified access token of `user_id` issued at `issued_at` must be refused now:
+        the account was deleted or disabled, or its tokens were revoked (one consistent read)."""
+        return access_revoked(self.store.access_state(user_id), issued_at)
 
     def refresh(self, refresh_token: str) -> TokenPair:
         now = self._now()

@@ -26,7 +26,15 @@ from commerce.identity_table import (
 )
 from commerce.items import from_attribute_values, to_attribute_values
 from commerce.outbox import outbox_put
-from identity.domain import Credential, EmailTaken, LoginAttempt, NewAccount, RefreshRecord, RotationRefused
+from identity.domain import (
+    AccessState,
+    Credential,
+    EmailTaken,
+    LoginAttempt,
+    NewAccount,
+    RefreshRecord,
+    RotationRefused,
+)
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.type_defs import TransactWriteItemTypeDef
@@ -107,6 +115,24 @@ class DynamoIdentityStore(TableAdapter):
             email=str(item["email"]),
             password_hash=str(item["passwordHash"]),
             roles=tuple(str(role) for role in item.get("roles", [])),
+        )
+
+    def access_state(self, user_id: str) -> AccessState | None:
+        """One strongly consistent GetItem of the credential, projected to what revocation needs (the
+        authorizer's role may read nothing else: IAM `dynamodb:Attributes`, cdk/services/identity.py)."""
+        response = dynamodb().get_item(
+            TableName=self.table,
+            Key=to_attribute_values(credential_key(user_id)),
+            ConsistentRead=True,
+            ProjectionExpression="pk, tokensValidAfter, #status",
+            ExpressionAttributeNames={"#status": "status"},
+        )
+        item = from_attribute_values(response["Item"]) if response.get("Item") else None
+        if not item:
+            return None
+        return AccessState(
+            tokens_valid_after=int(item.get("tokensValidAfter") or 0),
+            disabled=item.get("status") == "disabled",
         )
 
     def credential_by_email(self, email_key: str) -> Credential | None:

@@ -14,3 +14,6 @@ accounts = Provider(
         encrypt_contact=encrypt_contact,
     )
 )
+
+#: The authorizer's: only the store (no signing, no contact encryption).
+access = Provider(lambda: Accounts(store=DynamoIdentityStore.from_env()))

@@ -70,12 +70,15 @@ def test_signing_keys_parameter_names_the_active_and_verifying_keys(stage: Synth
     )
 
 
-def test_token_authorizer_reads_the_authorization_header_and_caches_5_minutes(dev: Synth) -> None:
+def test_token_authorizer_reads_the_authorization_header_and_caches_nothing(dev: Synth) -> None:
+    # A cached Allow is reused for its TTL on every route without invoking the authorizer, so a
+    # deleted account's token would work until it expires from the cache; 0 disables caching.
+    # https://docs.aws.amazon.com/apigateway/latest/developerguide/configure-api-gateway-lambda-authorization.html
     (authorizer,) = dev.resources("AWS::ApiGateway::Authorizer").values()
     props = authorizer["Properties"]
     assert props["Type"] == "TOKEN"
     assert props["IdentitySource"] == "method.request.header.Authorization"
-    assert props["AuthorizerResultTtlInSeconds"] == 300
+    assert props["AuthorizerResultTtlInSeconds"] == 0
     function_id, _ = function_by_handler(dev, "identity.authorizer.lambda_handler")
     assert function_id in json.dumps(props["AuthorizerUri"])
 
@@ -160,12 +163,27 @@ def test_only_login_and_refresh_can_sign_tokens(dev: Synth) -> None:
     assert signers == {"identity.login.lambda_handler", "identity.refresh.lambda_handler"}
 
 
-def test_authorizer_reads_public_keys_and_touches_no_table(dev: Synth) -> None:
+def test_authorizer_reads_public_keys_and_only_the_revocation_state_of_credentials(dev: Synth) -> None:
     actions = actions_of(dev, "identity.authorizer.lambda_handler")
-
     assert "kms:GetPublicKey" in actions
-    assert not any(action.startswith("dynamodb:") for action in actions)
     assert "kms:Sign" not in actions
+    [table_grant] = [
+        s
+        for s in statements_of(dev, "identity.authorizer.lambda_handler")
+        if "dynamodb:GetItem" in s["Action"]
+    ]
+    assert table_grant["Action"] == "dynamodb:GetItem"
+    # Fine-grained access: USER#... items only, and of them only the projected revocation attributes
+    # (never the password hash). dynamodb:Attributes lists the ProjectionExpression's names and must
+    # name the table's key attributes too, and dynamodb:Select must then be SPECIFIC_ATTRIBUTES.
+    # https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/specifying-conditions.html
+    assert table_grant["Condition"] == {
+        "ForAllValues:StringLike": {"dynamodb:LeadingKeys": ["USER#*"]},
+        "ForAllValues:StringEquals": {"dynamodb:Attributes": ["pk", "sk", "tokensValidAfter", "status"]},
+        "StringEqualsIfExists": {"dynamodb:Select": "SPECIFIC_ATTRIBUTES"},
+    }
+    _, fn = function_by_handler(dev, "identity.authorizer.lambda_handler")
+    assert "IDENTITY_TABLE_NAME" in fn["Properties"]["Environment"]["Variables"]
 
 
 def test_only_register_can_encrypt_contact_data(dev: Synth) -> None:

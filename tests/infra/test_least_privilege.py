@@ -72,7 +72,7 @@ ALLOWED: dict[str, set[str]] = {
     },
     "identity.logout": {"dynamodb:GetItem", "dynamodb:UpdateItem", *KMS_DATA},
     "identity.jwks": {"kms:GetPublicKey", *SIGNING_KEYS},
-    "identity.authorizer": {"kms:GetPublicKey", *SIGNING_KEYS},
+    "identity.authorizer": {"dynamodb:GetItem", "kms:Decrypt", "kms:GetPublicKey", *SIGNING_KEYS},
     "users.get_me": {"dynamodb:GetItem", "kms:Decrypt"},
     "users.get_user": {"dynamodb:GetItem", "kms:Decrypt"},
     "users.patch_me": {"dynamodb:UpdateItem", *KMS_DATA},

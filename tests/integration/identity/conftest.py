@@ -146,3 +146,22 @@ def identity_stack(aws: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[Ident
     yield IdentityStack(signing_key=signing_key, contact_key=contact_key)
     keys.reset_caches()
     authorizer._settings.clear()
+
+
+#: The users hand-signed test tokens name (`sub`).
+SUBJECTS = ("user-1", "u-42", "a", "b", "c")
+
+
+def put_credential(user_id: str, **attributes: Any) -> None:
+    from commerce.identity_table import credential_key
+    from commerce.items import to_attribute_values
+
+    item = {**credential_key(user_id), "userId": user_id, "email": f"{user_id}@example.com", **attributes}
+    client("dynamodb").put_item(TableName=IDENTITY_TABLE, Item=to_attribute_values(item))
+
+
+@pytest.fixture
+def live_subjects(identity_stack: IdentityStack) -> None:
+    """Credentials for `SUBJECTS`: the authorizer honours tokens of live accounts only."""
+    for user_id in SUBJECTS:
+        put_credential(user_id, roles=["user"])

@@ -14,6 +14,7 @@ from commerce.aws import client
 from tests.integration.catalog.helpers import body_of
 from tests.integration.identity.conftest import (
     AUDIENCE,
+    IDENTITY_TABLE,
     ISSUER,
     METHOD_ARN,
     IdentityStack,
@@ -21,6 +22,7 @@ from tests.integration.identity.conftest import (
     create_signing_key,
     invoke,
     jwt_parts,
+    put_credential,
     put_signing_keys,
 )
 
@@ -54,6 +56,9 @@ def b64(data: dict[str, Any]) -> str:
     from identity.tokens import b64url
 
     return b64url(json.dumps(data, separators=(",", ":")).encode())
+
+
+pytestmark = pytest.mark.usefixtures("live_subjects")
 
 
 def assert_denied(stack: IdentityStack, token: str) -> None:
@@ -246,3 +251,43 @@ def test_unknown_kid_rereads_the_key_list_once_so_a_fresh_rotation_is_seen(
 
     assert result["context"]["userId"] == "user-1"
     assert keys.kid_of(new_key) in keys.signing_keys().by_kid
+
+
+# ---- revocation (issue 18 finding 5): a deleted or disabled account's tokens stop at once ---------
+
+
+def test_a_token_of_an_account_that_no_longer_exists_is_refused(identity_stack: IdentityStack) -> None:
+    assert_denied(identity_stack, signed(identity_stack, good_claims(sub="never-registered")))
+    token = signed(identity_stack, good_claims(sub="user-1"))
+    assert identity_stack.authorize(token)["principalId"] == "user-1"
+    client("dynamodb").delete_item(
+        TableName=IDENTITY_TABLE, Key={"pk": {"S": "USER#user-1"}, "sk": {"S": "CREDENTIAL"}}
+    )
+    assert_denied(identity_stack, token)
+
+
+def test_a_disabled_account_or_revoked_tokens_are_refused(identity_stack: IdentityStack) -> None:
+    now = int(time.time())
+    older = signed(identity_stack, good_claims(sub="u-42", iat=now - 60, exp=now + 800))
+    newer = signed(identity_stack, good_claims(sub="u-42", iat=now, exp=now + 900))
+    put_credential("u-42", tokensValidAfter=now - 30)  # e.g. "log out everywhere" 30 s ago
+    assert_denied(identity_stack, older)
+    assert identity_stack.authorize(newer)["principalId"] == "u-42"
+    put_credential("u-42", status="disabled")
+    assert_denied(identity_stack, newer)
+
+
+def test_the_revocation_check_is_one_consistent_projected_get_item(identity_stack: IdentityStack) -> None:
+    from unittest import mock
+
+    from commerce import aws
+
+    token = signed(identity_stack, good_claims(sub="user-1"))
+    identity_stack.authorize(token)  # keys cached
+    real = aws.dynamodb()
+    with mock.patch.object(real, "get_item", wraps=real.get_item) as get_item:
+        identity_stack.authorize(token)
+    [call] = get_item.call_args_list
+    assert call.kwargs["ConsistentRead"] is True
+    assert call.kwargs["Key"] == {"pk": {"S": "USER#user-1"}, "sk": {"S": "CREDENTIAL"}}
+    assert call.kwargs["ProjectionExpression"] == "pk, tokensValidAfter, #status"

@@ -23,6 +23,8 @@ from tests.integration.identity.conftest import (
 )
 from tests.integration.identity.test_authorizer import assert_denied, good_claims, signed
 
+pytestmark = pytest.mark.usefixtures("live_subjects")
+
 
 @pytest.fixture
 def deployed(identity_stack: IdentityStack, monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:

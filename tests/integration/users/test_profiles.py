@@ -181,8 +181,10 @@ def test_delete_me_removes_the_account_and_every_way_back_in(identity_stack: Ide
     assert response["statusCode"] == 204
     assert identity_stack.login_response()["statusCode"] == 401
     assert identity_stack.refresh(pair["refreshToken"])["statusCode"] == 401
-    # The access token is still cryptographically valid for a few minutes; the account is not.
-    assert identity_stack.user_for(pair["accessToken"])[0] == user[0]
+    # The access token is still cryptographically valid for a few minutes, but the authorizer
+    # refuses it at once (issue 18 finding 5), and a handler reached anyway finds no account.
+    with pytest.raises(Exception, match=r"^Unauthorized$"):
+        identity_stack.user_for(pair["accessToken"])
     assert me(user)["statusCode"] == 401
     assert patch(user, {"name": "Ghost"})["statusCode"] == 401
     assert delete(user)["statusCode"] == 401
