@@ -11,7 +11,13 @@ from cdk.stack import CommerceStack
 
 def build_app(app: cdk.App) -> CommerceStack:
     stage = app.node.try_get_context("stage") or "dev"
-    keys = ("senderDomain", "senderAddress", "apiGatewayCloudWatchRole", "backupCopyRegion")
+    keys = (
+        "senderDomain",
+        "senderAddress",
+        "apiGatewayCloudWatchRole",
+        "backupCopyRegion",
+        "warehousePrincipals",
+    )
     config = stage_config(stage, {key: app.node.try_get_context(key) for key in keys})
     stack = CommerceStack(
         app,

@@ -56,6 +56,9 @@ class StageConfig:
     create_api_gateway_cloudwatch_role: bool
     backup_copy_region: str | None
     firewall: bool
+    #: Internal systems that may put events on the bus, each for its own source only (bus policy):
+    #: account ids or role ARNs from `-c warehousePrincipals=...` (comma-separated); none by default.
+    warehouse_principals: tuple[str, ...] = ()
 
     @property
     def stack_name(self) -> str:
@@ -94,12 +97,21 @@ def _cloudwatch_role(context: Mapping[str, Any]) -> bool:
     return value == "create"
 
 
+def _principals(value: Any) -> tuple[str, ...]:
+    principals = tuple(p.strip() for p in str(value or "").split(",") if p.strip())
+    for principal in principals:
+        if not (principal.isdigit() and len(principal) == 12) and not principal.startswith("arn:"):
+            raise ValueError(f"warehousePrincipals: {principal!r} is neither an account id nor an ARN")
+    return principals
+
+
 def stage_config(stage: str, context: Mapping[str, Any] | None = None) -> StageConfig:
     context = context or {}
     common: dict[str, Any] = {
         "version": _version(),
         "sender": _sender(stage, context),
         "create_api_gateway_cloudwatch_role": _cloudwatch_role(context),
+        "warehouse_principals": _principals(context.get("warehousePrincipals")),
     }
     if stage == "prod":
         return StageConfig(

@@ -53,6 +53,7 @@ _SKIPPED_PREFIXES = (
     "AWS::SecretsManager::RotationSchedule",
     "AWS::S3::BucketPolicy",
     "AWS::Events::Archive",  # replays are not emulated
+    "AWS::Events::EventBusPolicy",  # the stand-in trusts every caller; tests/infra checks the policy
     "AWS::EventSchemas::",  # the registry documents the contract; nothing runs on it
     "AWS::CloudFormation::Stack",  # the nested stacks hold dashboards, alarms and schemas only
     "Custom::",

@@ -2,9 +2,12 @@
 
 Only outbox inserts reach the function (stream filter). Failed records are retried from the first
 failure (batch item failures), a poison batch is bisected, retries are capped, and what still fails
-goes to the relay's dead-letter queue — with an alarm, never silently dropped."""
+goes to the relay's dead-letter queue — with an alarm, never silently dropped. The relay may put
+only the sources of the services whose outbox is in its table (`Bus.grant_publish`)."""
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 import aws_cdk as cdk
 from aws_cdk import aws_dynamodb as dynamodb
@@ -19,7 +22,13 @@ from cdk.constructs.queues import dead_letter_queue
 
 class OutboxRelay(Construct):
     def __init__(
-        self, scope: Construct, construct_id: str, *, platform: Platform, table: dynamodb.ITable
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        platform: Platform,
+        table: dynamodb.ITable,
+        event_sources: Sequence[str],
     ) -> None:
         super().__init__(scope, construct_id)
         self.handler = ServiceFunction(
@@ -32,7 +41,11 @@ class OutboxRelay(Construct):
             environment={"EVENT_BUS_NAME": platform.bus.bus.event_bus_name},
             timeout=cdk.Duration.seconds(30),
         )
-        platform.bus.bus.grant_put_events_to(self.handler.function)
+        platform.bus.grant_publish(
+            self.handler.function,
+            event_sources,
+            sid="".join(source.split(".")[-1].title() for source in event_sources) + "Relay",
+        )
         self.dead_letters = dead_letter_queue(self, "RelayDlq", platform=platform, purpose="outbox relay")
         self.dead_letters.grant_send_messages(self.handler.function)
         self.handler.function.add_event_source(

@@ -18,6 +18,10 @@ from cdk.constructs.platform import Platform
 from cdk.constructs.table import Index, ServiceTable, grant_table
 from cdk.nag import acknowledge
 
+#: The event sources this table's outbox relay may put on the bus:
+#: its own events and inventory's (inventory writes to the catalog table).
+SOURCES = ("commerce.catalog", "commerce.inventory")
+
 ROTATION_REASON = (
     "An HMAC key that only signs pagination cursors: rotating it would only invalidate cursors "
     "already handed out; it protects no data and no credential."
@@ -47,7 +51,7 @@ class CatalogService(Construct):
             self, "Products", platform=platform, indexes=(Index("gsi1", "gsi1pk", "gsi1sk"),)
         )
         self.table = self.data.table
-        self.relay = OutboxRelay(self, "Outbox", platform=platform, table=self.table)
+        self.relay = OutboxRelay(self, "Outbox", platform=platform, table=self.table, event_sources=SOURCES)
         self.cursor_secret = cursor_secret(self, "CursorSecret", platform=platform)
         environment = {"TABLE_NAME": self.table.table_name}
 

@@ -26,6 +26,10 @@ from cdk.constructs.outbox_relay import OutboxRelay
 from cdk.constructs.platform import Platform
 from cdk.constructs.table import ServiceTable, grant_table
 
+#: The event sources this table's outbox relay may put on the bus:
+#: identity's events (users writes UserDeleted to the identity table).
+SOURCES = ("commerce.identity",)
+
 #: Signing-key generations, oldest first; the last one signs. Append one to rotate.
 SIGNING_KEY_GENERATIONS: tuple[str, ...] = ("1",)
 JWT_AUDIENCE = "commerce-api"
@@ -52,7 +56,9 @@ class IdentityService(Construct):
         self.identity_table = ServiceTable(self, "IdentityTable", platform=platform).table
         self.users_table = ServiceTable(self, "UsersTable", platform=platform).table
         # Both UserRegistered and UserDeleted are recorded in the identity table.
-        OutboxRelay(self, "IdentityOutbox", platform=platform, table=self.identity_table)
+        OutboxRelay(
+            self, "IdentityOutbox", platform=platform, table=self.identity_table, event_sources=SOURCES
+        )
 
         self.signing_keys = [
             kms.Key(

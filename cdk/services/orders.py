@@ -18,6 +18,10 @@ from cdk.constructs.platform import Platform
 from cdk.constructs.table import Index, ServiceTable, grant_table
 from cdk.services.catalog import cursor_secret
 
+#: The event sources this table's outbox relay may put on the bus:
+#: orders' events, also those the saga consumers write to the orders table.
+SOURCES = ("commerce.orders",)
+
 
 class OrdersService(Construct):
     def __init__(
@@ -28,7 +32,7 @@ class OrdersService(Construct):
             self, "Orders", platform=platform, indexes=(Index("gsi1", "gsi1pk", "gsi1sk"),)
         )
         self.table = self.data.table
-        self.relay = OutboxRelay(self, "Outbox", platform=platform, table=self.table)
+        self.relay = OutboxRelay(self, "Outbox", platform=platform, table=self.table, event_sources=SOURCES)
         self.cursor_secret = cursor_secret(self, "CursorSecret", platform=platform)
         environment = {"TABLE_NAME": self.table.table_name}
 

@@ -29,6 +29,9 @@ from cdk.constructs.queue_consumer import QueueConsumer
 from cdk.constructs.table import ServiceTable, grant_table
 from cdk.nag import acknowledge
 
+#: The event sources this table's outbox relay may put on the bus: payments' events.
+SOURCES = ("commerce.payments",)
+
 #: Concurrent charging functions at most: Stripe's rate limits are per account. The SQS mapping's
 #: maximum concurrency bounds it; reserved concurrency would also bound it, but fails the deploy on
 #: accounts whose concurrency quota leaves less than 100 unreserved (new accounts).
@@ -49,7 +52,7 @@ class PaymentsService(Construct):
     def __init__(self, scope: Construct, construct_id: str, *, platform: Platform) -> None:
         super().__init__(scope, construct_id)
         self.table = ServiceTable(self, "Payments", platform=platform).table
-        self.relay = OutboxRelay(self, "Outbox", platform=platform, table=self.table)
+        self.relay = OutboxRelay(self, "Outbox", platform=platform, table=self.table, event_sources=SOURCES)
         self.stripe_secret = secretsmanager.Secret(
             self,
             "StripeSecret",
