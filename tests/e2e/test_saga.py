@@ -69,8 +69,10 @@ def settles_to(stack: LocalStackProcess, token: str, order_id: str, expected: st
 
 
 def saga_log(stack: LocalStackProcess) -> str:
-    """The stack's log without the polling noise, for failure messages."""
-    return "\n".join(line for line in stack.log_tail(400).splitlines() if "GetOrder" not in line)
+    """The stack's log without the polling noise (each poll runs GetOrder and, its result not being
+    cached, the authorizer), for failure messages."""
+    noise = ("GetOrder", "IdentityAuthorizer")
+    return "\n".join(line for line in stack.log_tail(400).splitlines() if not any(n in line for n in noise))
 
 
 def stock(stack: LocalStackProcess, product_id: str) -> int:
