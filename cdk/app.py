@@ -17,6 +17,7 @@ def build_app(app: cdk.App) -> CommerceStack:
         "apiGatewayCloudWatchRole",
         "backupCopyRegion",
         "warehousePrincipals",
+        "corsOrigins",
     )
     config = stage_config(stage, {key: app.node.try_get_context(key) for key in keys})
     stack = CommerceStack(

@@ -59,6 +59,10 @@ class StageConfig:
     #: Internal systems that may put events on the bus, each for its own source only (bus policy):
     #: account ids or role ARNs from `-c warehousePrincipals=...` (comma-separated); none by default.
     warehouse_principals: tuple[str, ...] = ()
+    #: Browser origins allowed to call the API (CORS): `-c corsOrigins=https://app.example,...`,
+    #: `none` for none. Default: none in prod, any (`*`) in dev — bearer tokens are not cookies, so
+    #: an origin gains nothing a script holding the token could not do anyway.
+    cors_origins: tuple[str, ...] = ()
 
     @property
     def stack_name(self) -> str:
@@ -105,6 +109,21 @@ def _principals(value: Any) -> tuple[str, ...]:
     return principals
 
 
+def _origins(value: Any, default: tuple[str, ...]) -> tuple[str, ...]:
+    if value is None:
+        return default
+    origins = tuple(o.strip().rstrip("/") for o in str(value).split(",") if o.strip())
+    if origins in ((), ("none",)):
+        return ()
+    for origin in origins:
+        scheme, _, host = origin.partition("://")
+        if origin != "*" and (scheme not in ("http", "https") or not host or "/" in host):
+            raise ValueError(f"corsOrigins: {origin!r} is not an origin (scheme://host[:port]) or *")
+    if "*" in origins and len(origins) > 1:
+        raise ValueError("corsOrigins: * allows every origin; list none beside it")
+    return origins
+
+
 def stage_config(stage: str, context: Mapping[str, Any] | None = None) -> StageConfig:
     context = context or {}
     common: dict[str, Any] = {
@@ -125,6 +144,7 @@ def stage_config(stage: str, context: Mapping[str, Any] | None = None) -> StageC
             auth_burst_limit=100,
             backup_copy_region=str(context.get("backupCopyRegion") or "us-west-2"),
             firewall=True,
+            cors_origins=_origins(context.get("corsOrigins"), ()),
             **common,
         )
     if stage == "dev":
@@ -139,6 +159,7 @@ def stage_config(stage: str, context: Mapping[str, Any] | None = None) -> StageC
             auth_burst_limit=40,
             backup_copy_region=None,
             firewall=False,
+            cors_origins=_origins(context.get("corsOrigins"), ("*",)),
             **common,
         )
     raise ValueError(f"unknown stage {stage!r}: use -c stage=dev or -c stage=prod")

@@ -47,6 +47,24 @@ GATEWAY_RESPONSES: dict[apigw.ResponseType, int] = {
 #: that costs, and the options weighed, in docs/decisions.md §21 and docs/security.md).
 AUTHORIZER_CACHE_TTL = cdk.Duration.seconds(0)
 
+#: CORS (issue 18 finding 11): what a browser page on an allowed origin may send and read. The
+#: preflight is answered by API Gateway (a MOCK OPTIONS method on every resource, no authorizer);
+#: the functions add the same headers to their responses (commerce.api reads `CORS_ORIGINS`), and
+#: every gateway response carries Access-Control-Allow-Origin, so a browser can read a 401 or 429.
+#: https://docs.aws.amazon.com/apigateway/latest/developerguide/how-to-cors.html
+CORS_ALLOW_HEADERS = ("Authorization", "Content-Type", "Idempotency-Key", "If-None-Match", "X-Correlation-Id")
+CORS_ALLOW_METHODS = ("GET", "POST", "PATCH", "DELETE", "OPTIONS")
+CORS_EXPOSE_HEADERS = ("ETag", "Retry-After", "X-Correlation-Id")
+CORS_MAX_AGE = cdk.Duration.minutes(10)
+
+
+def cors_allow_origin_source(origins: tuple[str, ...]) -> str:
+    """The gateway responses' Access-Control-Allow-Origin: the one allowed origin (or `*`) as a
+    literal; with several, the request's Origin echoed (a gateway response is an error document and
+    holds no data of the caller's, and a browser compares the header with its own origin anyway)."""
+    return f"'{origins[0]}'" if len(origins) == 1 else "method.request.header.Origin"
+
+
 _DETAILS = {
     404: '"No such route."',
 }
@@ -91,6 +109,17 @@ class Api(Construct):
             rest_api_name=f"commerce-{config.stage}",
             description="Commerce public API",
             endpoint_types=[apigw.EndpointType.REGIONAL],
+            default_cors_preflight_options=(
+                apigw.CorsOptions(
+                    allow_origins=list(config.cors_origins),
+                    allow_methods=list(CORS_ALLOW_METHODS),
+                    allow_headers=list(CORS_ALLOW_HEADERS),
+                    expose_headers=list(CORS_EXPOSE_HEADERS),
+                    max_age=CORS_MAX_AGE,
+                )
+                if config.cors_origins
+                else None
+            ),
             # Access logging needs the account's API Gateway CloudWatch role, or the stage fails
             # to create: the stack sets it (AWS::ApiGateway::Account; the role is retained, since
             # the setting outlives the stack) unless -c apiGatewayCloudWatchRole=existing.
@@ -119,12 +148,16 @@ class Api(Construct):
                 ),
             ),
         )
+        response_headers = {"Content-Type": "'application/problem+json'"}
+        if config.cors_origins:
+            response_headers["Access-Control-Allow-Origin"] = cors_allow_origin_source(config.cors_origins)
+            response_headers["Vary"] = "'Origin'"
         for response_type, status in GATEWAY_RESPONSES.items():
             self.rest_api.add_gateway_response(
                 f"Gateway{response_type.response_type}",
                 type=response_type,
                 status_code=str(status),
-                response_headers={"Content-Type": "'application/problem+json'"},
+                response_headers=response_headers,
                 templates={"application/json": problem_template(status)},
             )
         acknowledge_api(self.rest_api)
@@ -183,6 +216,9 @@ class Api(Construct):
         the authorizer, so services can be wired in any order."""
         if throttle is not None:
             self._throttled_methods[f"{path}/{method}"] = throttle
+        if self.config.cors_origins:
+            assert isinstance(function, lambda_.Function), "API routes are this app's own functions"
+            function.add_environment("CORS_ORIGINS", ",".join(self.config.cors_origins))
         if authenticated:
             self._protected_routes.append((method, path, function))
             return
@@ -221,6 +257,9 @@ class Api(Construct):
                 authorizer=self._authorizer,
             )
         self._protected_routes.clear()
+        for api_method in self.rest_api.methods:
+            if api_method.http_method == "OPTIONS":
+                acknowledge_public_method(api_method)  # a CORS preflight carries no credentials
         if not self._throttled_methods:
             return
         stage = self.rest_api.deployment_stage.node.default_child

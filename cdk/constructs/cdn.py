@@ -63,7 +63,11 @@ class ApiCdn(Construct):
             default_ttl=cdk.Duration.seconds(0),
             max_ttl=cdk.Duration.minutes(5),
             query_string_behavior=cloudfront.CacheQueryStringBehavior.allow_list("limit", "cursor"),
-            header_behavior=cloudfront.CacheHeaderBehavior.allow_list("Authorization"),
+            # With CORS, Access-Control-Allow-Origin depends on the request's Origin: key on it too,
+            # or one origin's cached answer is served to another (CloudFront ignores Vary).
+            header_behavior=cloudfront.CacheHeaderBehavior.allow_list(
+                "Authorization", *(["Origin"] if config.cors_origins else [])
+            ),
             cookie_behavior=cloudfront.CacheCookieBehavior.none(),
             enable_accept_encoding_gzip=True,
             enable_accept_encoding_brotli=True,

@@ -197,3 +197,38 @@ def test_an_unassigned_currency_is_422_and_jpy_has_no_minor_unit(local_stack: Lo
     order = place(local_stack, token, created["productId"], 2, "pm_card_visa")
     assert order["total"] == {"amount": 1000, "currency": "JPY"}
     assert settles_to(local_stack, token, order["orderId"], "CONFIRMED") == "CONFIRMED", saga_log(local_stack)
+
+
+# ---- finding 11: CORS ---------------------------------------------------------------------------
+
+WEB_APP = "http://localhost:5173"
+
+
+def test_a_browser_preflight_is_answered_by_the_gateway_and_errors_carry_cors(
+    local_stack: LocalStackProcess,
+) -> None:
+    status, headers, _ = local_stack.request(
+        "OPTIONS",
+        "/orders",
+        data=b"",
+        headers={
+            "Origin": WEB_APP,
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "authorization,content-type,idempotency-key",
+        },
+    )
+    assert status == 204, headers
+    assert headers["Access-Control-Allow-Origin"] == "*"
+    assert {"Authorization", "Content-Type", "Idempotency-Key"} <= set(
+        headers["Access-Control-Allow-Headers"].split(",")
+    )
+    assert "POST" in headers["Access-Control-Allow-Methods"].split(",")
+    # The gateway's own 401 (no token) and a function's answer both let the page read them.
+    status, headers, _ = local_stack.request("GET", "/orders", headers={"Origin": WEB_APP})
+    assert status == 401
+    assert headers["Access-Control-Allow-Origin"] == "*"
+    token = new_customer(local_stack)
+    status, headers, _ = local_stack.request("GET", "/orders", headers={**bearer(token), "Origin": WEB_APP})
+    assert status == 200
+    assert headers["Access-Control-Allow-Origin"] == "*"  # dev allows any origin (cdk/config.py)
+    assert "X-Correlation-Id" in headers["Access-Control-Expose-Headers"].split(",")

@@ -222,10 +222,11 @@ def test_cdn_caches_only_public_catalog_reads_over_tls12(stage: Synth) -> None:
     (policy,) = stage.resources("AWS::CloudFront::CachePolicy").values()
     params = policy["Properties"]["CachePolicyConfig"]
     assert params["DefaultTTL"] == 0  # the API's Cache-Control decides
-    # One caller's authenticated response is never served to another (tests/infra/test_deploy_rules.py).
+    # One caller's authenticated response is never served to another (tests/infra/test_deploy_rules.py),
+    # nor, where CORS is on (dev by default), one origin's Access-Control-Allow-Origin to another.
     assert params["ParametersInCacheKeyAndForwardedToOrigin"]["HeadersConfig"] == {
         "HeaderBehavior": "whitelist",
-        "Headers": ["Authorization"],
+        "Headers": ["Authorization", "Origin"] if stage.stage == "dev" else ["Authorization"],
     }
     assert config["DefaultCacheBehavior"]["ViewerProtocolPolicy"] == "https-only"
     origin = config["Origins"][0]["CustomOriginConfig"]

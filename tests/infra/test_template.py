@@ -84,7 +84,7 @@ def test_health_route_is_a_public_lambda_proxy(dev: Synth) -> None:
     method = next(
         m["Properties"]
         for m in dev.resources("AWS::ApiGateway::Method").values()
-        if m["Properties"]["ResourceId"] == {"Ref": health}
+        if m["Properties"]["ResourceId"] == {"Ref": health} and m["Properties"]["HttpMethod"] != "OPTIONS"
     )
     assert method["HttpMethod"] == "GET"
     assert method["AuthorizationType"] == "NONE"

@@ -25,10 +25,11 @@ identity a handler may trust.
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable, Mapping
 from typing import Annotated, Any
 
-from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, CORSConfig, Response
 from aws_lambda_powertools.event_handler.openapi.exceptions import (
     RequestUnsupportedContentType,
     RequestValidationError,
@@ -56,6 +57,27 @@ SECURITY_SCHEMES: dict[str, Any] = {"bearerAuth": {"type": "http", "scheme": "be
 JSON_CONTENT_TYPE = "application/json"
 CORRELATION_HEADER = "X-Correlation-Id"
 MAX_CORRELATION_ID_CHARS = 128
+#: What a browser page may send and read (the same lists as the gateway's preflight,
+#: cdk/constructs/api.py); the allowed origins come from `CORS_ORIGINS`, set by the stack.
+CORS_ALLOW_HEADERS = ["Idempotency-Key", "If-None-Match", CORRELATION_HEADER]
+CORS_EXPOSE_HEADERS = ["ETag", "Retry-After", CORRELATION_HEADER]
+
+
+def cors_config(origins: str | None = None) -> CORSConfig | None:
+    """Powertools' CORS for the stage's allowed origins (comma-separated; none → no CORS headers)."""
+    allowed = [
+        o for o in (origins if origins is not None else os.environ.get("CORS_ORIGINS", "")).split(",") if o
+    ]
+    if not allowed:
+        return None
+    return CORSConfig(
+        allow_origin=allowed[0],
+        extra_origins=allowed[1:],
+        allow_headers=CORS_ALLOW_HEADERS,
+        expose_headers=CORS_EXPOSE_HEADERS,
+        max_age=600,
+    )
+
 
 #: The `cursor` query parameter of every list route. No length or pattern here: anything the query
 #: model refused would be a 422, while a bad cursor — however long — is a 400 (CONTRACT §1), which
@@ -134,15 +156,17 @@ class CommerceResolver(APIGatewayRestResolver):
     media type only; the route parses the body itself once it trusts it."""
 
     def __init__(self, *, raw_body: bool = False, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
+        super().__init__(cors=cors_config(), **kwargs)
         self.raw_body = raw_body
 
     def resolve(self, event: Mapping[str, Any], context: Any) -> dict[str, Any]:
         problem, event = body_problem(event, raw=self.raw_body)
         if problem is not None:
+            cors = self._cors.to_dict(header(event, "origin")) if self._cors else {}
             return {
                 "statusCode": problem.status,
-                "multiValueHeaders": {"Content-Type": [PROBLEM_CONTENT_TYPE]},
+                "multiValueHeaders": {"Content-Type": [PROBLEM_CONTENT_TYPE]}
+                | {k: [v] for k, v in cors.items()},
                 "body": json.dumps(problem.body()),
                 "isBase64Encoded": False,
             }
