@@ -1,12 +1,16 @@
 """`make fuzz`: schemathesis against docs/openapi.json on a freshly started local stack.
 
     python -m tools.fuzz [--max-examples 100] [--seed 1] [--phases examples,coverage,fuzzing,stateful]
+                         [--mode all]
 
 Starts `python -m local serve` on free loopback ports (local/launch.py), registers a user and
 logs in, then runs every operation of the generated OpenAPI document with that bearer token and two
 checks: `not_a_server_error` (no 5xx, whatever the input) and `response_schema_conformance` (every
 documented response matches its schema). `DELETE /users/me` runs last, on its own, so the token's
-user is not deleted half-way. Exit status: schemathesis' (0 = no failure).
+user is not deleted half-way. `--mode all` generates negative data too (inputs that violate the
+schema: wrong types, out-of-range values, missing fields), which must end in a 4xx, never a 5xx; the
+`stateful` phase chains operations through the document's links. Exit status: schemathesis'
+(0 = no failure).
 """
 
 from __future__ import annotations
@@ -63,6 +67,8 @@ def schemathesis(
         str(args.seed),
         "--phases",
         args.phases,
+        "--mode",
+        args.mode,
         "--request-timeout",
         "35",
         "--continue-on-failure",
@@ -110,6 +116,7 @@ def main() -> int:
     parser.add_argument("--max-examples", type=int, default=100)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--phases", default="examples,coverage,fuzzing,stateful")
+    parser.add_argument("--mode", default="all", choices=("positive", "negative", "all"))
     parser.add_argument("--report-dir", default=str(ROOT / ".local" / "fuzz"))
     return fuzz(parser.parse_args())
 

@@ -18,6 +18,7 @@ def test_no_generated_request_gets_a_server_error_or_a_response_outside_its_sche
         max_examples=10,
         seed=1,
         phases="examples,coverage,fuzzing",
+        mode="all",
         report_dir=str(tmp_path),
     )
     assert fuzz(args) == 0, "schemathesis found server errors or schema violations (see its output above)"
