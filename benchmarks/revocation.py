@@ -131,7 +131,7 @@ def measure(rounds: int, calls: int) -> dict[str, Any]:
             "methodArn": "arn:aws:execute-api:us-east-1:123456789012:abc123/bench/GET/users/me",
         }
         context = _Context()
-        remembered = Accounts(store=_Remembered(DynamoIdentityStore.from_env()))  # type: ignore[arg-type]
+        remembered = Accounts(store=_Remembered(DynamoIdentityStore.from_env()))
         key = {"pk": {"S": f"USER#{USER}"}, "sk": {"S": "CREDENTIAL"}}
 
         def deployed() -> None:
@@ -159,7 +159,7 @@ def measure(rounds: int, calls: int) -> dict[str, Any]:
             order = order[index % len(order) :] + order[: index % len(order)]  # interleaved
             for name, call in order:
                 samples[name].append(_time_calls(call, calls))
-    rows = []
+    rows: list[dict[str, Any]] = []
     for name, values in samples.items():
         ordered = sorted(values)
         rows.append(

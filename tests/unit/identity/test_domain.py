@@ -35,6 +35,9 @@ class MemoryStore:
     def credential(self, user_id: str) -> Credential | None:
         return next((c for c in self.accounts.values() if c.user_id == user_id), None)
 
+    def access_state(self, user_id: str) -> domain.AccessState | None:
+        return domain.AccessState() if self.credential(user_id) else None
+
     def add_roles(self, user_id: str, roles: Sequence[str]) -> None:
         for email, c in self.accounts.items():
             if c.user_id == user_id:
@@ -251,3 +254,11 @@ def test_equivalent_spellings_of_an_email_are_one_account(first: str, second: st
 def test_normalization_is_idempotent(text: str) -> None:
     once = domain.normalize_email(text)
     assert domain.normalize_email(once) == once
+
+
+def test_a_token_is_revoked_when_its_account_is_gone_disabled_or_older_than_the_cut_off() -> None:
+    assert domain.access_revoked(None, issued_at=1_000)
+    assert domain.access_revoked(domain.AccessState(disabled=True), issued_at=1_000)
+    assert domain.access_revoked(domain.AccessState(tokens_valid_after=1_001), issued_at=1_000)
+    assert not domain.access_revoked(domain.AccessState(tokens_valid_after=1_000), issued_at=1_000)
+    assert not domain.access_revoked(domain.AccessState(), issued_at=1_000)
