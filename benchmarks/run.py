@@ -126,7 +126,7 @@ def cost(calls: dict[str, Any]) -> dict[str, Any]:
         invocations[get_order] = invocations.get(get_order, 0) + 1
         durations[get_order] = durations.get(get_order, 0) + 10.0  # a warm GetItem-sized request
     authorizer = next((r for r in calls["rows"] if r["scope"].startswith("authorizer")), None)
-    if authorizer:  # its result cache is off: each protected request invokes it (decision 21)
+    if authorizer:  # its result cache is off: each protected request invokes it (decision 23)
         name = authorizer["function"]
         invocations[name] = invocations.get(name, 0) + API_REQUESTS_PER_ORDER
         durations[name] = durations.get(name, 0) + 10.0 * API_REQUESTS_PER_ORDER

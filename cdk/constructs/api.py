@@ -44,7 +44,7 @@ GATEWAY_RESPONSES: dict[apigw.ResponseType, int] = {
 
 #: The authorizer's result cache is off: a cached Allow outlives a deleted account by up to the TTL,
 #: and the authorizer checks revocation on every request (functions/identity/authorizer.py; what
-#: that costs, and the options weighed, in docs/decisions.md §21 and docs/security.md).
+#: that costs, and the options weighed, in docs/decisions.md §23 and docs/security.md).
 AUTHORIZER_CACHE_TTL = cdk.Duration.seconds(0)
 
 #: CORS (issue 18 finding 11): what a browser page on an allowed origin may send and read. The

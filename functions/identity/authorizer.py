@@ -5,7 +5,7 @@ Revocation is checked on every request: one strongly consistent GetItem of the u
 (`Accounts.access_revoked`): no credential (the account was deleted), `status = disabled`, or a token
 issued before `tokensValidAfter` → refused at once. API Gateway's result cache is therefore off
 (TTL 0, cdk/constructs/api.py): a cached Allow would outlive a deletion by up to the TTL
-(docs/decisions.md §21 weighs the options and what each costs, benchmarks/revocation.py measures
+(docs/decisions.md §23 weighs the options and what each costs, benchmarks/revocation.py measures
 it). The policy still allows the whole stage (`<apiId>/<stage>/*/*`), so turning the cache back on
 stays correct for every route. The context carries `{userId, roles}` — the only identity protected
 handlers trust. Anything wrong → `Exception("Unauthorized")`, which API Gateway turns into a 401.
