@@ -13,6 +13,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
+from local.limits import Limits, LimitsError
 from local.stack import DEFAULT_TEMPLATE, LocalStack, StackOptions
 
 
@@ -37,6 +38,11 @@ def _logging(verbose: bool) -> None:
 
 def serve(args: argparse.Namespace) -> int:
     _logging(args.verbose)
+    try:
+        limits = Limits.parse(args.limits) if args.limits else None
+    except LimitsError as exc:
+        logging.getLogger("local").error("--limits: %s", exc)
+        return 2
     options = StackOptions(
         template=Path(args.template),
         port=args.port,
@@ -50,6 +56,7 @@ def serve(args: argparse.Namespace) -> int:
         cdn_port=None if args.no_cdn else args.cdn_port,
         repo_root=Path.cwd(),
         listen=args.listen,
+        limits=limits,
     )
     if not options.template.exists():
         logging.getLogger("local").error(
@@ -124,6 +131,12 @@ def main(argv: list[str] | None = None) -> int:
         type=float,
         default=None,
         help="seconds before a failed SQS message is retried (default: the queue's visibility timeout)",
+    )
+    p.add_argument(
+        "--limits",
+        default=os.environ.get("LOCAL_LIMITS") or None,
+        help="enforce AWS's and Stripe's rate limits, scaled (e.g. scale=0.01; see local/limits.py); "
+        "default off",
     )
     p.set_defaults(run=serve)
 

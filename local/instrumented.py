@@ -131,12 +131,12 @@ class _FaultyStripeHandler(stripe_stub._Handler):
             self._lose = True
         super().do_POST()
 
-    def _reply(self, status: int, body: dict[str, Any]) -> None:
+    def _reply(self, status: int, body: dict[str, Any], headers: dict[str, str] | None = None) -> None:
         if self._lose:
             self._lose = False
             self._fail()
             return
-        super()._reply(status, body)
+        super()._reply(status, body, headers)
 
     def _fail(self) -> None:
         raw = json.dumps({"error": {"type": "api_error", "message": "injected fault"}}).encode()

@@ -16,7 +16,10 @@ from typing import Any
 import boto3
 from botocore.config import Config
 
-from local import dynamodb_serialization, dynamodb_transactions
+from local import dynamodb_serialization, dynamodb_transactions, moto_speedups
+from local.limits import Limits
+from local.limits import install as install_limits
+from local.limits import uninstall as uninstall_limits
 from local.net import connect_address, port_is_free
 from local.template import ACCOUNT_ID, REGION
 
@@ -136,7 +139,7 @@ def _fast_moto_server(port: int, host: str = "127.0.0.1") -> Any:
 class MotoServer:
     """moto's threaded server in this process, on loopback unless told otherwise (`listen`)."""
 
-    def __init__(self, port: int, listen: str = "127.0.0.1") -> None:
+    def __init__(self, port: int, listen: str = "127.0.0.1", *, limits: Limits | None = None) -> None:
         if not port_is_free(port, listen):
             raise RuntimeError(f"port {port} is in use (set --aws-port / AWS_PORT)")
         logging.getLogger("werkzeug").setLevel(logging.ERROR)
@@ -144,6 +147,9 @@ class MotoServer:
         dynamodb_transactions.install()
         # DynamoDB items serialized without walking every attribute through the union shape.
         dynamodb_serialization.install()
+        # SQS and EventBridge requests that do not walk every queued message (local/moto_speedups.py).
+        moto_speedups.install()
+        self.limits = limits
         self.port = port
         self.listen = listen
         self._server = _fast_moto_server(port, listen)
@@ -153,6 +159,9 @@ class MotoServer:
         return f"http://{connect_address(self.listen)}:{self.port}"
 
     def start(self) -> MotoServer:
+        if self.limits is not None:
+            install_limits(self.limits)
+            log.info("AWS limits on: %s", self.limits)
         self._server.start()
         return self
 
@@ -165,6 +174,8 @@ class MotoServer:
             urllib.request.urlopen(reset, timeout=10).close()
         finally:
             self._server.stop()
+            if self.limits is not None:
+                uninstall_limits()
 
     @staticmethod
     def stream_length(table: str) -> int | None:

@@ -18,6 +18,7 @@ from local.api_model import ApiModel, load_api
 from local.apigw import Gateway
 from local.cdn import Cdn, CdnServer, load_behaviours
 from local.functions import FunctionSpec, load_functions
+from local.limits import Limits
 from local.mappings import load_mappings
 from local.moto_server import Clients, MotoServer
 from local.net import connect_address, port_is_free
@@ -53,6 +54,8 @@ class StackOptions:
     # The address the API, the CDN, the AWS stand-in and the Stripe stub listen on. Loopback by default; an
     # address containers can reach (the Docker bridge's gateway, or 0.0.0.0) for `sam local`.
     listen: str = "127.0.0.1"
+    # AWS's and Stripe's quotas, scaled (local/limits.py); None: unlimited, as moto is.
+    limits: Limits | None = None
 
 
 class LocalStack:
@@ -87,7 +90,7 @@ class LocalStack:
         opts = self.options
         if not port_is_free(opts.port, opts.listen):
             raise RuntimeError(f"port {opts.port} is in use (set --port / PORT)")
-        self.moto = MotoServer(opts.aws_port, opts.listen).start()
+        self.moto = MotoServer(opts.aws_port, opts.listen, limits=opts.limits).start()
         clients = Clients(self.aws_endpoint)
         provisioner = Provisioner(self.template, clients)
         self.physical = provisioner.provision_all()
@@ -212,7 +215,11 @@ class LocalStack:
                 break
         try:
             self.stripe = stripe_stub.start(
-                self.options.listen, self.options.stripe_port, self.api_url + "payments/webhook", secret
+                self.options.listen,
+                self.options.stripe_port,
+                self.api_url + "payments/webhook",
+                secret,
+                limits=self.options.limits.stripe_limits if self.options.limits else None,
             )
         except Exception:
             log.exception("the Stripe stub did not start; payments will fail")

@@ -10,6 +10,10 @@ The Stripe Python SDK talks to it unchanged (`STRIPE_API_BASE` points the SDK he
   t=<ts>,v1=<HMAC-SHA256(secret, "<ts>.<payload>")>`) to `webhook_url` from a background thread.
 - `GET /_stub/charges` shows what happened (payment intents, refunds, webhook deliveries) so tests
   can assert "exactly one charge per order"; `POST /_stub/reset` forgets everything.
+- With `limits` (local.limits.StripeLimits, `--limits`), Stripe's rate limiters: over the account's
+  operations per second, or one endpoint's requests per second, a request is answered 429 with
+  Stripe's `rate_limit` error and `Stripe-Rate-Limited-Reason` (`global-rate` / `endpoint-rate`),
+  and is not processed. Off by default.
 
 `start(host, port, webhook_url, webhook_secret)` runs it in a thread and returns a handle with
 `.url` and `.stop()` (the local stack and the integration test fixture both use it).
@@ -29,6 +33,8 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
+
+from local.limits import StripeLimits, stripe_rate_limited_body
 
 DECLINED_METHODS = {"pm_card_chargeDeclined", "pm_card_visa_chargeDeclined"}
 WEBHOOK_ATTEMPTS = 5
@@ -67,6 +73,8 @@ class StubState:
     idempotent: dict[str, tuple[int, dict[str, Any]]] = field(default_factory=dict)
     webhooks: list[dict[str, Any]] = field(default_factory=list)
     requests: int = 0
+    limits: StripeLimits | None = None
+    rate_limited: int = 0
 
     def reset(self) -> None:
         with self.lock:
@@ -75,6 +83,7 @@ class StubState:
             self.idempotent.clear()
             self.webhooks.clear()
             self.requests = 0
+            self.rate_limited = 0
 
     def snapshot(self) -> dict[str, Any]:
         with self.lock:
@@ -83,6 +92,7 @@ class StubState:
                 "refunds": list(self.refunds.values()),
                 "webhooks": list(self.webhooks),
                 "requests": self.requests,
+                "rateLimited": self.rate_limited,
             }
 
 
@@ -94,14 +104,27 @@ class _Handler(BaseHTTPRequestHandler):
         return
 
     # -- plumbing ------------------------------------------------------------------------------
-    def _reply(self, status: int, body: dict[str, Any]) -> None:
+    def _reply(self, status: int, body: dict[str, Any], headers: dict[str, str] | None = None) -> None:
         raw = json.dumps(body).encode()
         self.send_response(status)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(raw)))
         self.send_header("Request-Id", _new_id("req"))
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
         self.end_headers()
         self.wfile.write(raw)
+
+    def _rate_limited(self, method: str, path: str) -> bool:
+        """Answer 429 as Stripe does when a limiter refuses the request (nothing is processed)."""
+        state = self.server.state
+        reason = state.limits.admit(method, path) if state.limits is not None else None
+        if reason is None:
+            return False
+        with state.lock:
+            state.rate_limited += 1
+        self._reply(429, stripe_rate_limited_body(), {"Stripe-Rate-Limited-Reason": reason})
+        return True
 
     def _body(self) -> str:
         length = int(self.headers.get("Content-Length") or 0)
@@ -124,7 +147,7 @@ class _Handler(BaseHTTPRequestHandler):
         if path == "/_stub/charges":
             self._reply(200, state.snapshot())
             return
-        if not self._authorized():
+        if not self._authorized() or self._rate_limited("GET", path):
             return
         with state.lock:
             state.requests += 1
@@ -145,7 +168,7 @@ class _Handler(BaseHTTPRequestHandler):
             state.reset()
             self._reply(200, {"reset": True})
             return
-        if not self._authorized():
+        if not self._authorized() or self._rate_limited("POST", path):
             return
         params = parse_form(body)
         key = self.headers.get("Idempotency-Key")
@@ -330,10 +353,15 @@ class StripeStub:
 
 
 def start(
-    host: str, port: int, webhook_url: str | None = None, webhook_secret: str | None = None
+    host: str,
+    port: int,
+    webhook_url: str | None = None,
+    webhook_secret: str | None = None,
+    limits: StripeLimits | None = None,
 ) -> StripeStub:
     """Serve the stub on host:port (0 = a free port) in a daemon thread."""
-    server = _StubServer((host, port), StubState(webhook_url=webhook_url, webhook_secret=webhook_secret))
+    state = StubState(webhook_url=webhook_url, webhook_secret=webhook_secret, limits=limits)
+    server = _StubServer((host, port), state)
     thread = threading.Thread(target=server.serve_forever, name="stripe-stub", daemon=True)
     thread.start()
     bound_host, bound_port = server.server_address[:2]

@@ -13,6 +13,7 @@ import pytest
 import stripe
 
 from local import stripe_stub
+from local.limits import Limits, StripeLimits
 from tests.polling import wait_for
 
 SECRET = "whsec_stub_test"
@@ -121,3 +122,49 @@ def test_webhooks_are_signed_so_that_the_sdk_accepts_them(
     with pytest.raises(stripe.SignatureVerificationError):
         stripe.Webhook.construct_event(body, sig, "whsec_other")
     assert json.loads(body)["data"]["object"]["metadata"]["orderId"] in {"o-4", "o-5"}
+
+
+class StoppedClock:
+    def __init__(self) -> None:
+        self.now = 50.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_over_stripes_rate_the_stub_answers_429_rate_limit_and_charges_nothing() -> None:
+    # https://docs.stripe.com/rate-limits (live mode: 100 operations/s; 25 requests/s per endpoint;
+    # a limited request gets 429 and the SDK raises RateLimitError)
+    clock = StoppedClock()
+    limits = StripeLimits(operations_per_second=3, endpoint_requests_per_second=2, clock=clock)
+    handle = stripe_stub.start("127.0.0.1", 0, limits=limits)
+    try:
+        client = sdk(handle)
+        create(client, "o-1", "pm_card_visa")
+        create(client, "o-2", "pm_card_visa")
+        with pytest.raises(stripe.RateLimitError) as raised:  # the endpoint's 2 a second are spent
+            create(client, "o-3", "pm_card_visa")
+        assert raised.value.http_status == 429
+        assert json.loads(str(raised.value.http_body))["error"]["code"] == "rate_limit"
+        assert (raised.value.headers or {}).get("Stripe-Rate-Limited-Reason") == "endpoint-rate"
+        client.v1.payment_intents.retrieve(handle.state.snapshot()["paymentIntents"][0]["id"])
+        with pytest.raises(stripe.RateLimitError) as raised:  # the account's 3 a second are spent
+            client.v1.refunds.create(params={"payment_intent": "pi_x"})
+        assert (raised.value.headers or {}).get("Stripe-Rate-Limited-Reason") == "global-rate"
+        snapshot = handle.state.snapshot()
+        assert len(snapshot["paymentIntents"]) == 2  # a limited request is not processed
+        assert snapshot["rateLimited"] == 2
+        clock.now += 1  # a second later both limiters have room again
+        create(client, "o-3", "pm_card_visa")
+    finally:
+        handle.stop()
+
+
+def test_limits_parse_to_stripes_published_rates() -> None:
+    live = Limits.parse("scale=0.01").stripe_limits
+    assert live is not None
+    assert (live.operations_per_second, live.endpoint_requests_per_second) == (1.0, 0.25)
+    test_mode = Limits.parse("scale=1,stripe=test").stripe_limits
+    assert test_mode is not None
+    assert test_mode.operations_per_second == 25
+    assert Limits.parse("scale=1,stripe=off").stripe_limits is None
