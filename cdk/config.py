@@ -13,6 +13,13 @@ every one has a default that is unique per stage, so two stages can share an acc
   `commerce-<stage>-copies` in this region (docs/runbook.md).
 - `cdnDomainName`, `cdnCertificateArn` (unset): a custom domain for the CDN (certificate in us-east-1).
 - `cdnWebAclArn` (unset): a CLOUDFRONT-scope web ACL (created in us-east-1) for the distribution.
+- `stripeChargesPerSecond` (20): the charges a second all the charging functions together may make,
+  80 % of Stripe's default 25 requests per second on the PaymentIntents endpoint (also within its
+  100 operations a second per live account); raise it with Stripe first (docs/capacity.md).
+
+Flash-sale sizing (docs/capacity.md): `POST /orders` has its own route throttle (prod 5,000 requests
+a second, burst 5,000: the account's default regional limits are 10,000 and 5,000), and the reserve
+consumer polls with up to `reserve_concurrency` concurrent batches.
 """
 
 from __future__ import annotations
@@ -63,6 +70,10 @@ class StageConfig:
     #: `none` for none. Default: none in prod, any (`*`) in dev — bearer tokens are not cookies, so
     #: an origin gains nothing a script holding the token could not do anyway.
     cors_origins: tuple[str, ...] = ()
+    orders_rate_limit: int = 100
+    orders_burst_limit: int = 200
+    reserve_concurrency: int = 5
+    stripe_charges_per_second: float = 20.0
 
     @property
     def stack_name(self) -> str:
@@ -124,6 +135,19 @@ def _origins(value: Any, default: tuple[str, ...]) -> tuple[str, ...]:
     return origins
 
 
+def _positive(context: Mapping[str, Any], name: str, default: float) -> float:
+    value = context.get(name)
+    if value in (None, ""):
+        return default
+    try:
+        number = float(value)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"{name} must be a number, not {value!r}") from exc
+    if number <= 0:
+        raise ValueError(f"{name} must be positive")
+    return number
+
+
 def stage_config(stage: str, context: Mapping[str, Any] | None = None) -> StageConfig:
     context = context or {}
     common: dict[str, Any] = {
@@ -131,6 +155,7 @@ def stage_config(stage: str, context: Mapping[str, Any] | None = None) -> StageC
         "sender": _sender(stage, context),
         "create_api_gateway_cloudwatch_role": _cloudwatch_role(context),
         "warehouse_principals": _principals(context.get("warehousePrincipals")),
+        "stripe_charges_per_second": _positive(context, "stripeChargesPerSecond", 20.0),
     }
     if stage == "prod":
         return StageConfig(
@@ -145,6 +170,10 @@ def stage_config(stage: str, context: Mapping[str, Any] | None = None) -> StageC
             backup_copy_region=str(context.get("backupCopyRegion") or "us-west-2"),
             firewall=True,
             cors_origins=_origins(context.get("corsOrigins"), ()),
+            # A flash sale's orders: 5,000 a second on one route (docs/capacity.md).
+            orders_rate_limit=5000,
+            orders_burst_limit=5000,
+            reserve_concurrency=100,
             **common,
         )
     if stage == "dev":

@@ -9,7 +9,9 @@ event that arrived before what it depends on settles in seconds.
 fits in the function timeout even if every message takes that long, and when the time left is
 less than one budget the consumer hands the rest of the batch back instead of timing out.
 A message that can never succeed (it does not fit its schema) is sent to that DLQ at once by
-`commerce.consumer` (env `DLQ_URL`, `sqs:SendMessage` on that queue only) instead of being retried.
+`commerce.consumer` (env `DLQ_URL`, `sqs:SendMessage` on that queue only) instead of being retried;
+one that failed only because a dependency throttled it is sent again to its own queue with a delay
+(`sqs:SendMessage` on `QUEUE_URL`), so throttling never spends its receives.
 The rule target has its own DLQ for delivery failures. The function reports partial batch
 failures, so one bad message never re-runs its whole batch."""
 
@@ -151,6 +153,7 @@ class QueueConsumer(Construct):
         self.handler.function.add_environment("DLQ_URL", self.dead_letters.queue_url)
         self.handler.function.add_environment("QUEUE_URL", self.queue.queue_url)
         self.dead_letters.grant_send_messages(self.handler.function)
+        self.queue.grant_send_messages(self.handler.function)  # deferring a throttled message
         acknowledge(
             self,
             [

@@ -69,7 +69,8 @@ class CatalogService(Construct):
         self.list_products = function("ListProducts", "list_products", "GET /products")
         self.list_products.add_environment("CURSOR_SECRET_ARN", self.cursor_secret.secret_arn)
         self.cursor_secret.grant_read(self.list_products)
-        grant_table(self.list_products, self.table, ("dynamodb:Query",), index="gsi1")
+        # BatchGetItem: the shards of the sharded products on a page (their true stock).
+        grant_table(self.list_products, self.table, ("dynamodb:BatchGetItem", "dynamodb:Query"), index="gsi1")
         platform.api.add_route("GET", "/products", self.list_products, authenticated=False)
 
         self.get_product = function("GetProduct", "get_product", "GET /products/{productId}")
@@ -83,9 +84,11 @@ class CatalogService(Construct):
         self.update_product = function(
             "UpdateProduct", "update_product", "PATCH /products/{productId} (admin)"
         )
+        # DeleteItem: the shard items a shrink retires (commerce.stock); GetItem also covers the
+        # TransactGetItems snapshot of a sharded product.
         grant_table(
             self.update_product,
             self.table,
-            ("dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:PutItem"),
+            ("dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:PutItem"),
         )
         platform.api.add_route("PATCH", "/products/{productId}", self.update_product, authenticated=True)

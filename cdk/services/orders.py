@@ -58,7 +58,14 @@ class OrdersService(Construct):
             ("dynamodb:BatchGetItem", "dynamodb:GetItem", "dynamodb:PutItem"),
         )
         grant_table(self.place_order, catalog_table, ("dynamodb:BatchGetItem",))
-        platform.api.add_route("POST", "/orders", self.place_order, authenticated=True)
+        config = platform.config
+        platform.api.add_route(
+            "POST",
+            "/orders",
+            self.place_order,
+            authenticated=True,
+            throttle=(config.orders_rate_limit, config.orders_burst_limit),
+        )
 
         self.get_order = function("GetOrder", "get_order", "GET /orders/{orderId}")
         grant_table(self.get_order, self.table, ("dynamodb:GetItem",))

@@ -1,7 +1,7 @@
 """Payments: its own table and outbox relay, the Stripe secret, three consumers and the webhook.
 
     OrderPlaced     → payments.record_order   (the payments projection: total, payment method)
-    StockReserved   → payments.charge_order   (Stripe PaymentIntent; at most 5 at a time, to spare Stripe)
+    StockReserved   → payments.charge_order   (Stripe PaymentIntent; paced within Stripe's rate limit)
     OrderCancelled  → payments.refund_order   (Stripe refund of a captured payment)
     POST /payments/webhook → payments.stripe_webhook (public; Stripe-Signature verified)
 
@@ -14,6 +14,8 @@ as one, counted, and raises the `Stripe-Authentication` alarm. Functions get the
 """
 
 from __future__ import annotations
+
+import math
 
 import aws_cdk as cdk
 from aws_cdk import aws_cloudwatch as cloudwatch
@@ -32,11 +34,14 @@ from cdk.nag import acknowledge
 #: The event sources this table's outbox relay may put on the bus: payments' events.
 SOURCES = ("commerce.payments",)
 
-#: Concurrent charging functions at most: Stripe's rate limits are per account. The SQS mapping's
-#: maximum concurrency bounds it; reserved concurrency would also bound it, but fails the deploy on
-#: accounts whose concurrency quota leaves less than 100 unreserved (new accounts).
-#: https://docs.aws.amazon.com/lambda/latest/dg/configuration-concurrency.html
-CHARGE_CONCURRENCY = 5
+#: Stripe's limits are per account: 100 operations a second in live mode, and by default 25 requests
+#: a second per endpoint (POST /v1/payment_intents, POST /v1/refunds). https://docs.stripe.com/rate-limits
+STRIPE_ENDPOINT_REQUESTS_PER_SECOND = 25
+STRIPE_HEADROOM = 0.8
+#: A confirmed PaymentIntent takes ~0.3-0.5 s: one environment makes at most ~2 charges a second.
+CHARGES_PER_ENVIRONMENT = 2.0
+#: Concurrent refunding functions at most (refunds are rare: cancellations after a charge).
+REFUND_CONCURRENCY = 5
 #: The longest one Stripe-calling message may take: a Stripe call with its two network retries is at
 #: most 3 x (3 s connect + 10 s read) + 0.5 s + 1 s of backoff = 40.5 s (functions/payments/
 #: stripe_gateway.py), plus ~10 s for the DynamoDB reads and writes around it. Three such messages
@@ -46,6 +51,10 @@ STRIPE_BATCH_SIZE = 3
 STRIPE_TIMEOUT = cdk.Duration.seconds(180)
 # Powertools Idempotency writes, reads, updates and (on failure) deletes its records.
 IDEMPOTENT_ACTIONS = ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem")
+
+
+def _rate(per_second: float) -> str:
+    return f"{per_second:.3f}".rstrip("0").rstrip(".")
 
 
 class PaymentsService(Construct):
@@ -78,6 +87,14 @@ class PaymentsService(Construct):
             ],
         )
         stripe_env = {"TABLE_NAME": self.table.table_name, "STRIPE_SECRET_ARN": self.stripe_secret.secret_arn}
+        # Concurrent charging functions at most, each paced to its share of the account's rate
+        # (STRIPE_REQUESTS_PER_SECOND), so together they stay within it. The SQS mapping's maximum
+        # concurrency bounds them; reserved concurrency would too, but fails the deploy on accounts
+        # whose concurrency quota leaves less than 100 unreserved (new accounts).
+        # https://docs.aws.amazon.com/lambda/latest/dg/configuration-concurrency.html
+        charge_rate = platform.config.stripe_charges_per_second
+        self.charge_concurrency = max(5, math.ceil(charge_rate / CHARGES_PER_ENVIRONMENT))
+        refund_rate = STRIPE_HEADROOM * STRIPE_ENDPOINT_REQUESTS_PER_SECOND
 
         self.record_order = QueueConsumer(
             self,
@@ -99,11 +116,14 @@ class PaymentsService(Construct):
             handler="charge_order.lambda_handler",
             description="StockReserved → payments.charge_order (Stripe)",
             detail_types=("StockReserved",),
-            environment=stripe_env,
+            environment={
+                **stripe_env,
+                "STRIPE_REQUESTS_PER_SECOND": _rate(charge_rate / self.charge_concurrency),
+            },
             timeout=STRIPE_TIMEOUT,
             batch_size=STRIPE_BATCH_SIZE,
             record_budget=STRIPE_RECORD_BUDGET,
-            max_concurrency=CHARGE_CONCURRENCY,
+            max_concurrency=self.charge_concurrency,
         )
         self.refund_order = QueueConsumer(
             self,
@@ -113,10 +133,11 @@ class PaymentsService(Construct):
             handler="refund_order.lambda_handler",
             description="OrderCancelled → payments.refund_order (Stripe)",
             detail_types=("OrderCancelled",),
-            environment=stripe_env,
+            environment={**stripe_env, "STRIPE_REQUESTS_PER_SECOND": _rate(refund_rate / REFUND_CONCURRENCY)},
             timeout=STRIPE_TIMEOUT,
             batch_size=STRIPE_BATCH_SIZE,
             record_budget=STRIPE_RECORD_BUDGET,
+            max_concurrency=REFUND_CONCURRENCY,
         )
         for consumer in (self.charge_order, self.refund_order):
             self._grant_stripe(consumer.handler.function)

@@ -8,6 +8,7 @@ from pydantic import ConfigDict, Field
 from commerce import openapi
 from commerce.events import AMOUNT_DESCRIPTION, Currency, Money
 from commerce.model import Model
+from commerce.stock import MAX_SHARDS
 
 MAX_AMOUNT = 1_000_000_000
 MAX_STOCK = 1_000_000
@@ -40,6 +41,21 @@ class ProductChanges(Model):
     description: str | None = Field(default=None, max_length=2000)
     price: Price | None = None
     stock: int | None = Field(default=None, ge=0, le=MAX_STOCK, strict=True)
+    stockShards: int | None = Field(
+        default=None,
+        ge=1,
+        le=MAX_SHARDS,
+        strict=True,
+        description=(
+            "Admin, for a hot product: how many shard items hold its stock (1 = none, the default). "
+            "Each shard takes its own share of the reservations, so a product sold at thousands of "
+            "orders a second needs ~1 shard per 500 reservations a second (docs/capacity.md). "
+            "More shards move the units while the product sells; fewer shards, or `stock` with "
+            "shards, answer 409 if the stock keeps moving (retry, or shrink after the sale). "
+            "`stock` stays the product's total in every response. The reserve consumer also doubles "
+            "a product's shards by itself (up to 16) when DynamoDB throttles its writes."
+        ),
+    )
 
 
 class Product(Model):

@@ -7,6 +7,7 @@ from typing import Any, Protocol
 from pydantic import BaseModel
 
 from commerce.dynamodb import Page
+from commerce.stock import Cells, Reshard
 
 
 class VersionConflict(Exception):
@@ -15,7 +16,11 @@ class VersionConflict(Exception):
 
 class ProductStore(Protocol):
     def get(self, product_id: str) -> tuple[dict[str, Any], int] | None:
-        """(product, version), or None."""
+        """(product, version), or None; the product's `stock` is its true total (all its cells)."""
+        ...
+
+    def get_for_change(self, product_id: str) -> tuple[dict[str, Any], Cells] | None:
+        """The product and its stock cells as one consistent snapshot (for a PATCH), or None."""
         ...
 
     def page(self, limit: int, cursor: str | None) -> Page:
@@ -34,7 +39,10 @@ class ProductStore(Protocol):
         expected_version: int,
         event: BaseModel,
         correlation_id: str,
+        cells: Cells | None = None,
+        reshard: Reshard | None = None,
     ) -> int:
-        """Write `changed` fields if the version is still `expected_version`, with ProductUpdated;
-        the new version, or `VersionConflict`."""
+        """Write `changed` fields if the version is still `expected_version` (and move the stock
+        between `cells` as `reshard` plans), with ProductUpdated; the new version, or
+        `VersionConflict`."""
         ...

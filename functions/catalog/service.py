@@ -7,6 +7,7 @@ from typing import Any
 
 from catalog import domain
 from catalog.ports import ProductStore, VersionConflict
+from commerce import stock
 from commerce.events import Money, ProductCreated, ProductUpdated
 
 UPDATE_ATTEMPTS = 3
@@ -44,23 +45,34 @@ class Catalog:
         self, product_id: str, changes: dict[str, Any], *, correlation_id: str
     ) -> dict[str, Any]:
         """Apply an admin's PATCH under optimistic locking; a concurrent change is retried on the
-        fresh item, so stock moved by a reservation in between is never overwritten by stale data."""
+        fresh item, so stock moved by a reservation in between is never overwritten by stale data.
+
+        `stock` sets the product's total and `stockShards` how many shard items hold it
+        (commerce.stock): more shards alone move the units live, beside the reservations; fewer
+        shards or a new total are written exactly, guarded by every cell read (409 if the product
+        keeps selling meanwhile: shrink after a sale)."""
         changed = domain.changed_fields(changes)
+        fields = tuple(field for field in changed if field != "stock")
         for _ in range(UPDATE_ATTEMPTS):
-            found = self.store.get(product_id)
+            found = self.store.get_for_change(product_id)
             if found is None:
                 raise domain.ProductNotFound()
-            current, version = found
-            if not changed:
+            current, cells = found
+            reshard = stock.plan(cells, shards=changes.get("stockShards"), total=changes.get("stock"))
+            if not changed and reshard is None:
                 return current  # nothing to change: no write, no event
             updated = domain.apply_changes(current, changes)
+            if reshard is not None:
+                updated["stock"] = reshard.total
             try:
                 self.store.update(
                     updated,
-                    changed,
-                    expected_version=version,
+                    fields,
+                    expected_version=cells.version,
                     event=_event_data(ProductUpdated, updated),
                     correlation_id=correlation_id,
+                    cells=cells,
+                    reshard=reshard,
                 )
             except VersionConflict:
                 continue

@@ -5,13 +5,27 @@ A reservation moves RESERVED → RELEASED once. Whatever is decided first for an
 reservation, a failed reservation (FAILED) or a cancellation seen before the order (CANCELLED, a
 tombstone that makes the late reservation a no-op). The store makes each decision one conditional
 transaction; the use cases (inventory.service) decide what to ask for and what the answers mean.
+
+A product's units may be split across shard items (commerce.stock: a hot product's stock in N
+cells, each its own DynamoDB partition). A reservation takes each line from one cell that has
+enough — cells tried in an order that starts at a point derived from the order id, so concurrent
+orders spread over the shards — and falls back to the others when one is short, the product item
+(the base) last; only when every cell is known to be short does a line fail. What a cell holds is
+known only as of a read or a refused write: the plan assumes enough where it does not know, and
+every take is a conditional write (`stock >= q`), so a stale plan is refused, never oversells.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
+import zlib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from enum import StrEnum
+
+from commerce.errors import RateLimited
+
+#: Auto-sharding doubles a product's shards when its writes are throttled, up to this many.
+AUTO_SHARDS_MAX = 16
 
 
 class ReservationStatus(StrEnum):
@@ -43,6 +57,45 @@ class AlreadyDecided:
 
 
 @dataclass(frozen=True)
+class Take:
+    """`quantity` of a product from one cell: shard `shard`, or the product item (None)."""
+
+    product_id: str
+    shard: int | None
+    quantity: int
+
+
+Cell = tuple[str, int | None]  # (product id, shard or None for the product item)
+
+
+@dataclass(frozen=True)
+class StockShape:
+    """What a reservation knows of a product: its shard count and what some cells held lately."""
+
+    shards: int
+    known: Mapping[int | None, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Short:
+    """Cells that could not cover their take, with what they held then (a refused write says)."""
+
+    observed: Mapping[Cell, int]
+
+
+@dataclass(frozen=True)
+class Hot:
+    """DynamoDB kept throttling the writes to these products' cells."""
+
+    product_ids: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Planned:
+    takes: tuple[Take, ...]
+
+
+@dataclass(frozen=True)
 class Released:
     lines: tuple[Line, ...]
 
@@ -56,9 +109,89 @@ class UnknownProduct(Exception):
     """Stock arrived for a product the catalog does not have."""
 
 
+class StockBusy(RateLimited):
+    """DynamoDB keeps throttling writes to these products' stock: try again shortly (the consumer
+    defers the message rather than spending its receives)."""
+
+    def __init__(self, product_ids: tuple[str, ...]) -> None:
+        super().__init__(f"stock writes throttled: {', '.join(product_ids)}", retry_after_seconds=1)
+        self.product_ids = product_ids
+
+
 def merge_lines(lines: Iterable[tuple[str, int]]) -> tuple[Line, ...]:
     """One line per product (a product listed twice is one condition on its total)."""
     totals: dict[str, int] = {}
     for product_id, quantity in lines:
         totals[product_id] = totals.get(product_id, 0) + quantity
     return tuple(Line(product_id, quantity) for product_id, quantity in sorted(totals.items()))
+
+
+def spread_start(order_id: str, shards: int) -> int:
+    """The shard an order tries first: stable for the order, uniform across orders."""
+    return zlib.crc32(order_id.encode()) % shards if shards > 1 else 0
+
+
+def cell_order(shards: int, start: int) -> list[int | None]:
+    """The cells a line tries, in order: the shards from `start` round, then the product item."""
+    if shards < 2:
+        return [None]
+    return [(start + offset) % shards for offset in range(shards)] + [None]
+
+
+def plan_line(line: Line, shape: StockShape, start: int) -> tuple[Take, ...] | None:
+    """The takes that cover `line`, or None when every cell is known to be short of it.
+
+    One cell if any can cover it (unknown cells are assumed to); else several, largest known
+    holdings in cell order, when together they can."""
+    order = cell_order(shape.shards, start)
+    for cell in order:
+        held = shape.known.get(cell)
+        if held is None or held >= line.quantity:
+            return (Take(line.product_id, cell, line.quantity),)
+    if sum(shape.known.get(cell, 0) for cell in order) < line.quantity:
+        return None
+    takes: list[Take] = []
+    left = line.quantity
+    for cell in order:
+        held = shape.known.get(cell, 0)
+        if held > 0 and left > 0:
+            taken = min(held, left)
+            takes.append(Take(line.product_id, cell, taken))
+            left -= taken
+    return tuple(takes)
+
+
+def plan_reservation(
+    order_id: str, lines: tuple[Line, ...], shapes: Mapping[str, StockShape | None]
+) -> Planned | OutOfStock:
+    """Takes for every line, or the products that cannot be covered (unknown ones included)."""
+    takes: list[Take] = []
+    short: list[str] = []
+    for line in lines:
+        shape = shapes.get(line.product_id)
+        planned = None if shape is None else plan_line(line, shape, spread_start(order_id, shape.shards))
+        if planned is None:
+            short.append(line.product_id)
+        else:
+            takes.extend(planned)
+    if short:
+        return OutOfStock(product_ids=tuple(short))
+    return Planned(takes=tuple(takes))
+
+
+def learn(
+    shapes: Mapping[str, StockShape | None], observed: Mapping[Cell, int]
+) -> dict[str, StockShape | None]:
+    """`shapes` with what refused writes showed the cells held."""
+    learned: dict[str, StockShape | None] = dict(shapes)
+    for (product_id, cell), held in observed.items():
+        shape = learned.get(product_id)
+        if shape is not None:
+            learned[product_id] = StockShape(shape.shards, {**shape.known, cell: held})
+    return learned
+
+
+def auto_shards(current: int, limit: int = AUTO_SHARDS_MAX) -> int | None:
+    """The shard count a throttled product grows to (doubling), or None at the limit."""
+    target = min(limit, max(2, current * 2))
+    return target if target > current else None

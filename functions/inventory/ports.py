@@ -2,16 +2,30 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Protocol
 
-from inventory.domain import AlreadyDecided, Line, NothingToRelease, OutOfStock, Released, Reserved
+from inventory.domain import (
+    AlreadyDecided,
+    Hot,
+    Line,
+    NothingToRelease,
+    Released,
+    Reserved,
+    Short,
+    StockShape,
+    Take,
+)
 
 
 class InventoryStore(Protocol):
-    def reserve(
-        self, order_id: str, lines: tuple[Line, ...], *, correlation_id: str
-    ) -> Reserved | OutOfStock | AlreadyDecided:
-        """All lines (stock ≥ quantity each) + the reservation + StockReserved, or nothing."""
+    def stock_of(self, product_ids: Iterable[str]) -> dict[str, StockShape | None]:
+        """Each product's shard count and what its cells are known to hold (None: no such product)."""
+
+    def take(
+        self, order_id: str, lines: tuple[Line, ...], takes: tuple[Take, ...], *, correlation_id: str
+    ) -> Reserved | AlreadyDecided | Short | Hot:
+        """Every take (each `stock >= q` on its cell) + the reservation + StockReserved, or nothing."""
 
     def record_failure(
         self, order_id: str, product_ids: tuple[str, ...], reason: str, *, correlation_id: str
@@ -26,3 +40,7 @@ class InventoryStore(Protocol):
 
     def add_stock(self, product_id: str, quantity: int, *, event_id: str) -> bool:
         """stock += quantity once per event id; False for a repeat; UnknownProduct if missing."""
+
+    def reshard(self, product_id: str, shards: int) -> bool:
+        """Grow the product to `shards` shards, moving units live (commerce.stock.grow); False when
+        it already has that many or more, or changed meanwhile."""

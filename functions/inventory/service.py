@@ -3,27 +3,67 @@ replenished stock once per event. Each returns what happened (for logs and tests
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from inventory.domain import AlreadyDecided, Released, Reserved, merge_lines
+from inventory.domain import (
+    AUTO_SHARDS_MAX,
+    AlreadyDecided,
+    Hot,
+    OutOfStock,
+    Released,
+    Reserved,
+    Short,
+    StockBusy,
+    StockShape,
+    auto_shards,
+    learn,
+    merge_lines,
+    plan_reservation,
+)
 from inventory.ports import InventoryStore
+
+#: Plans tried per reservation: each refused one teaches what a short cell held, so a line settles
+#: in at most a few (a product has at most 32 shards, and a sold-out shard is remembered).
+RESERVE_ATTEMPTS = 12
 
 
 @dataclass(frozen=True)
 class Inventory:
     store: InventoryStore
+    auto_shards_max: int = AUTO_SHARDS_MAX  # 0 or 1: never shard automatically
 
     def reserve(self, order_id: str, lines: Iterable[tuple[str, int]], *, correlation_id: str) -> str:
         store = self.store
-        outcome = store.reserve(order_id, merge_lines(lines), correlation_id=correlation_id)
-        if isinstance(outcome, Reserved):
-            return "reserved"
-        if isinstance(outcome, AlreadyDecided):
-            return "already decided"
-        reason = "out of stock: " + ", ".join(outcome.product_ids)
-        recorded = store.record_failure(order_id, outcome.product_ids, reason, correlation_id=correlation_id)
-        return "out of stock" if recorded else "already decided"
+        merged = merge_lines(lines)
+        shapes = store.stock_of(line.product_id for line in merged)
+        for _ in range(RESERVE_ATTEMPTS):
+            planned = plan_reservation(order_id, merged, shapes)
+            if isinstance(planned, OutOfStock):
+                reason = "out of stock: " + ", ".join(planned.product_ids)
+                recorded = store.record_failure(
+                    order_id, planned.product_ids, reason, correlation_id=correlation_id
+                )
+                return "out of stock" if recorded else "already decided"
+            outcome = store.take(order_id, merged, planned.takes, correlation_id=correlation_id)
+            if isinstance(outcome, Reserved):
+                return "reserved"
+            if isinstance(outcome, AlreadyDecided):
+                return "already decided"
+            if isinstance(outcome, Short):
+                shapes = learn(shapes, outcome.observed)
+                continue
+            self._shard_hot_products(outcome, shapes)
+            raise StockBusy(outcome.product_ids)
+        raise RuntimeError(f"the stock of order {order_id}'s products kept changing")
+
+    def _shard_hot_products(self, hot: Hot, shapes: Mapping[str, StockShape | None]) -> None:
+        """A product whose writes DynamoDB throttles gets more shards (the message is retried)."""
+        for product_id in hot.product_ids:
+            shape = shapes.get(product_id)
+            target = auto_shards(shape.shards if shape else 1, self.auto_shards_max)
+            if target is not None:
+                self.store.reshard(product_id, target)
 
     def release(self, order_id: str, *, correlation_id: str) -> str:
         store = self.store

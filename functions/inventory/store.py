@@ -1,45 +1,68 @@
 """Inventory's adapter over the catalog table (inventory is part of the catalog bounded context).
 
-    PRODUCT#<productId>                   / PRODUCT      the catalog's product; `stock` (number) lives here
+    PRODUCT#<productId>                   / PRODUCT      the catalog's product; its `stock` is the base cell,
+                                                         `stockShards` N (commerce.stock)
+    STOCK#<productId>#<k>                 / STOCK        shard k of a sharded product's stock
     RESERVATION#<orderId>                 / RESERVATION  status RESERVED|RELEASED|FAILED|CANCELLED, lines
     EVENT#inventory-replenish#<eventId>   / EVENT        a StockReplenished already applied (TTL)
     OUTBOX#<eventId>                      / OUTBOX       events on their way to the bus
 
-Every decision is one `TransactWriteItems`: the stock updates (conditional `stock >= :q`), the
-reservation item (conditional on its absence or its status) and the outbox entry. Event ids are
-derived from the order and the event name, so a decision can publish its event only once.
-Transaction conflicts between concurrent orders for the same product are retried here
-(`commerce.retry`, with jitter) rather than through SQS.
+Every decision is one `TransactWriteItems`: the takes (each conditional `stock >= :q` on its cell,
+returning the cell's item when refused, so the use case learns what it held), the reservation item
+(conditional on its absence or its status) and the outbox entry. Event ids are derived from the
+order and the event name, so a decision can publish its event only once. Transaction conflicts and
+throttling are retried here (`commerce.retry`, with jitter) rather than through SQS.
+
+What a sharded product looks like is remembered per execution environment (commerce.environment_cache):
+its shard count for `SHARDS_MAX_AGE` s, and what a cell was seen to hold for `CELLS_MAX_AGE` s, so a
+flash sale's reservations neither read the hot product item each time nor probe shards that were
+just seen empty (docs/decisions.md §21). Unsharded products are read afresh for every order, as
+before. Releases give units back to the product item (always a live cell); replenishments of a
+sharded product are spread over its shards, guarded by its shard count.
 """
 
 from __future__ import annotations
 
+import functools
 import uuid
-from collections.abc import Callable
+import zlib
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any, TypeVar
+
+from aws_lambda_powertools.metrics import MetricUnit
 
 from commerce.aws import dynamodb
 from commerce.clock import epoch_now
 from commerce.dynamodb import (
     CONDITIONAL_CHECK_FAILED,
     TableAdapter,
+    Throttled,
     applied,
     cancellation_reasons,
     condition_failed,
-    transaction_conflict,
+    retryable,
+    throttled,
 )
+from commerce.environment_cache import EnvironmentCache
 from commerce.events import OrderLine, StockReleased, StockReservationFailed, StockReserved
 from commerce.items import to_attribute_values
+from commerce.observability import logger, metrics
 from commerce.outbox import outbox_put
 from commerce.retry import retry
+from commerce.stock import distribute, grow
+from commerce.stock_store import batch_get, product_key, read_cells, reshard_transaction, shard_key, shards_of
 from inventory.domain import (
     AlreadyDecided,
+    Cell,
+    Hot,
     Line,
     NothingToRelease,
-    OutOfStock,
     Released,
     ReservationStatus,
     Reserved,
+    Short,
+    StockShape,
+    Take,
     UnknownProduct,
 )
 
@@ -49,6 +72,14 @@ if TYPE_CHECKING:
 _EVENT_NAMESPACE = uuid.UUID("0f0a6a4e-6f5e-4d0b-9d8a-6a1b3c9e2f11")
 MARKER_RETENTION_SECONDS = 30 * 24 * 3600
 CONFLICT_ATTEMPTS = 8
+SHARDS_MAX_AGE = 5.0
+CELLS_MAX_AGE = 1.0
+RESHARD_PAUSE = 10.0  # one automatic reshard attempt per product per environment in this long
+RESHARD_METRIC = "StockResharded"
+
+SHARDS: EnvironmentCache[str, int] = EnvironmentCache(SHARDS_MAX_AGE)
+CELLS: EnvironmentCache[Cell, int] = EnvironmentCache(CELLS_MAX_AGE)
+RESHARD_ATTEMPTED: EnvironmentCache[str, bool] = EnvironmentCache(RESHARD_PAUSE)
 
 T = TypeVar("T")
 
@@ -57,17 +88,36 @@ def event_id(order_id: str, name: str) -> str:
     return str(uuid.uuid5(_EVENT_NAMESPACE, f"inventory/{order_id}/{name}"))
 
 
-def _product_key(product_id: str) -> dict[str, Any]:
-    return {"pk": {"S": f"PRODUCT#{product_id}"}, "sk": {"S": "PRODUCT"}}
-
-
 def _reservation_key(order_id: str) -> dict[str, Any]:
     return {"pk": {"S": f"RESERVATION#{order_id}"}, "sk": {"S": "RESERVATION"}}
 
 
 def _with_conflict_retries(attempt: Callable[[], T]) -> T:
-    """Concurrent transactions on one product conflict; try again shortly rather than via SQS."""
-    return retry(attempt, retry_on=transaction_conflict, attempts=CONFLICT_ATTEMPTS, base=0.02, cap=1.0)
+    """Concurrent transactions on one product conflict, and a hot partition is throttled: try again
+    shortly rather than via SQS."""
+    return retry(attempt, retry_on=retryable, attempts=CONFLICT_ATTEMPTS, base=0.02, cap=1.0)
+
+
+def _apply_stock_added(items: list[TransactWriteItemTypeDef]) -> bool | None:
+    """True: added; False: this event was applied before; None: the product vanished or was
+    resharded since it was read."""
+    try:
+        dynamodb().transact_write_items(TransactItems=items)
+    except Exception as error:
+        if condition_failed(error, len(items) - 1):
+            return False
+        if condition_failed(error, 0):
+            return None
+        raise
+    return True
+
+
+def _cell_key(take: Take) -> dict[str, Any]:
+    return product_key(take.product_id) if take.shard is None else shard_key(take.product_id, take.shard)
+
+
+def _held(item: dict[str, Any] | None) -> int:
+    return int(item["stock"]["N"]) if item and "stock" in item else 0
 
 
 def _reservation(order_id: str, status: ReservationStatus, created_at: int) -> dict[str, Any]:
@@ -100,7 +150,7 @@ class DynamoInventoryStore(TableAdapter):
         return {
             "Update": {
                 "TableName": self.table,
-                "Key": _product_key(line.product_id),
+                "Key": product_key(line.product_id),
                 "UpdateExpression": f"SET stock = stock {'-' if taken else '+'} :q ADD version :one",
                 "ConditionExpression": "attribute_exists(pk) AND stock >= :q"
                 if taken
@@ -109,30 +159,70 @@ class DynamoInventoryStore(TableAdapter):
             }
         }
 
-    def short_lines(self, lines: tuple[Line, ...]) -> tuple[str, ...]:
-        """Products that (as of a consistent read) cannot cover their line. The transaction still
-        decides; this only spares a write that is bound to be cancelled."""
-        keys = [_product_key(line.product_id) for line in lines]
-        response = dynamodb().batch_get_item(
-            RequestItems={
-                self.table: {"Keys": keys, "ConsistentRead": True, "ProjectionExpression": "productId, stock"}
+    def _take(self, take: Take) -> TransactWriteItemTypeDef:
+        """`stock -= q` on the take's cell if it holds that much; refused, it returns the cell's item."""
+        base = take.shard is None
+        return {
+            "Update": {
+                "TableName": self.table,
+                "Key": _cell_key(take),
+                # The product item's version moves with its stock (decision 1); shards have none.
+                "UpdateExpression": "SET stock = stock - :q" + (" ADD version :one" if base else ""),
+                "ConditionExpression": "attribute_exists(pk) AND stock >= :q",
+                "ExpressionAttributeValues": {
+                    ":q": {"N": str(take.quantity)},
+                    **({":one": {"N": "1"}} if base else {}),
+                },
+                "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
             }
-        )
-        if response.get("UnprocessedKeys"):
-            return ()  # unknown: let the transaction decide
-        stock = {
-            item["productId"]["S"]: int(item.get("stock", {}).get("N", "0"))
-            for item in response.get("Responses", {}).get(self.table, [])
-            if "productId" in item
         }
-        return tuple(line.product_id for line in lines if stock.get(line.product_id, 0) < line.quantity)
 
-    def reserve(
-        self, order_id: str, lines: tuple[Line, ...], *, correlation_id: str
-    ) -> Reserved | OutOfStock | AlreadyDecided:
-        short = self.short_lines(lines)
-        if short:
-            return OutOfStock(product_ids=short)
+    def stock_of(self, product_ids: Iterable[str]) -> dict[str, StockShape | None]:
+        """Sharded products from this environment's memory; the others with one consistent
+        BatchGetItem (as before sharding: their stock decides the plan). A throttled read leaves
+        a product unknown (the conditional writes decide)."""
+        shapes: dict[str, StockShape | None] = {}
+        unread: list[str] = []
+        for product_id in dict.fromkeys(product_ids):
+            shards = SHARDS.get(product_id)
+            if shards is None:
+                unread.append(product_id)
+            else:
+                shapes[product_id] = StockShape(shards, self._remembered(product_id, shards))
+        if not unread:
+            return shapes
+        try:
+            items = batch_get(self.table, [product_key(pid) for pid in unread], consistent=True)
+        except Throttled:
+            return {**shapes, **{pid: StockShape(1) for pid in unread}}
+        found = {str(item["productId"]["S"]): item for item in items if "productId" in item}
+        for product_id in unread:
+            item = found.get(product_id)
+            if item is None:
+                shapes[product_id] = None
+                continue
+            shards = shards_of(item)
+            base = _held(item)
+            if shards >= 2:
+                SHARDS.put(product_id, shards)
+                CELLS.put((product_id, None), base)
+                shapes[product_id] = StockShape(shards, {**self._remembered(product_id, shards), None: base})
+            else:
+                shapes[product_id] = StockShape(1, {None: base})
+        return shapes
+
+    @staticmethod
+    def _remembered(product_id: str, shards: int) -> dict[int | None, int]:
+        known: dict[int | None, int] = {}
+        for cell in [*range(shards), None]:
+            held = CELLS.get((product_id, cell))
+            if held is not None:
+                known[cell] = held
+        return known
+
+    def take(
+        self, order_id: str, lines: tuple[Line, ...], takes: tuple[Take, ...], *, correlation_id: str
+    ) -> Reserved | AlreadyDecided | Short | Hot:
         now = epoch_now()
         items: list[TransactWriteItemTypeDef] = [
             {
@@ -146,7 +236,7 @@ class DynamoInventoryStore(TableAdapter):
                 }
             }
         ]
-        items.extend(self._stock_change(line, taken=True) for line in lines)
+        items.extend(self._take(take) for take in takes)
         items.append(
             outbox_put(
                 self.table,
@@ -157,7 +247,7 @@ class DynamoInventoryStore(TableAdapter):
             )
         )
 
-        def attempt() -> Reserved | OutOfStock | AlreadyDecided:
+        def attempt() -> Reserved | AlreadyDecided | Short:
             try:
                 dynamodb().transact_write_items(TransactItems=items)
             except Exception as error:
@@ -166,15 +256,60 @@ class DynamoInventoryStore(TableAdapter):
                     raise
                 if reasons[0] == CONDITIONAL_CHECK_FAILED or reasons[-1] == CONDITIONAL_CHECK_FAILED:
                     return AlreadyDecided()
-                short = tuple(
-                    line.product_id
-                    for line, code in zip(lines, reasons[1:-1], strict=False)
-                    if code == CONDITIONAL_CHECK_FAILED
-                )
-                return OutOfStock(product_ids=short)
+                return self._short(takes, error)
             return Reserved()
 
-        return _with_conflict_retries(attempt)
+        try:
+            outcome = _with_conflict_retries(attempt)
+        except Exception as error:
+            if not throttled(error):
+                raise
+            return Hot(product_ids=self._throttled_products(takes, error))
+        if isinstance(outcome, Reserved):
+            for take in takes:  # what this environment remembers of a cell stays right
+                held = CELLS.get((take.product_id, take.shard))
+                if held is not None:
+                    CELLS.put((take.product_id, take.shard), max(0, held - take.quantity))
+        return outcome
+
+    @staticmethod
+    def _short(takes: tuple[Take, ...], error: Exception) -> Short:
+        """What each refused take's cell held (its item, returned with the refusal)."""
+        reasons = (getattr(error, "response", None) or {}).get("CancellationReasons") or []
+        observed: dict[Cell, int] = {}
+        for take, reason in zip(takes, reasons[1:-1], strict=False):
+            if reason.get("Code") == CONDITIONAL_CHECK_FAILED:
+                item = reason.get("Item")
+                observed[(take.product_id, take.shard)] = _held(item)
+                CELLS.put((take.product_id, take.shard), _held(item))
+                if take.shard is None and item and shards_of(item) >= 2:
+                    SHARDS.put(take.product_id, shards_of(item))  # sharded since it was last read
+        return Short(observed=observed)
+
+    @staticmethod
+    def _throttled_products(takes: tuple[Take, ...], error: Exception) -> tuple[str, ...]:
+        reasons = cancellation_reasons(error)
+        hot = [take.product_id for take, code in zip(takes, reasons[1:-1], strict=False) if code != "None"]
+        return tuple(dict.fromkeys(hot or [take.product_id for take in takes]))
+
+    def reshard(self, product_id: str, shards: int) -> bool:
+        if RESHARD_ATTEMPTED.get(product_id):
+            return False
+        RESHARD_ATTEMPTED.put(product_id, True)
+        cells = read_cells(self.table, product_id)
+        if cells is None or cells.shards >= shards:
+            return False
+        items = reshard_transaction(self.table, cells, grow(cells, shards))
+        if not applied(
+            lambda: _with_conflict_retries(lambda: dynamodb().transact_write_items(TransactItems=items))
+        ):
+            return False
+        SHARDS.put(product_id, shards)
+        for cell in [*range(shards), None]:
+            CELLS.forget((product_id, cell))
+        logger.info("product resharded", extra={"product_id": product_id, "from": cells.shards, "to": shards})
+        metrics.add_metric(name=RESHARD_METRIC, unit=MetricUnit.Count, value=1)
+        return True
 
     def record_failure(
         self, order_id: str, product_ids: tuple[str, ...], reason: str, *, correlation_id: str
@@ -263,21 +398,71 @@ class DynamoInventoryStore(TableAdapter):
         )
 
     def add_stock(self, product_id: str, quantity: int, *, event_id: str) -> bool:
+        for _ in range(3):  # the product's shard count may change meanwhile: read it again
+            item = self.get_item(product_key(product_id))
+            if item is None:
+                raise UnknownProduct(product_id)
+            shards = shards_of(item)
+            items = self._stock_added(product_id, quantity, shards, event_id)
+            added = _with_conflict_retries(functools.partial(_apply_stock_added, items))
+            if added is not None:
+                return added
+        raise UnknownProduct(product_id)
+
+    def _stock_added(
+        self, product_id: str, quantity: int, shards: int, event_id: str
+    ) -> list[TransactWriteItemTypeDef]:
+        """`stock += quantity` (unsharded) or spread over the shards (guarded by the shard count),
+        with the event's marker last."""
         now = epoch_now()
-        items: list[TransactWriteItemTypeDef] = [
-            {
-                "Update": {
-                    "TableName": self.table,
-                    "Key": _product_key(product_id),
-                    "UpdateExpression": "SET stock = if_not_exists(stock, :zero) + :q ADD version :one",
-                    "ConditionExpression": "attribute_exists(pk)",
-                    "ExpressionAttributeValues": {
-                        ":q": {"N": str(quantity)},
-                        ":zero": {"N": "0"},
-                        ":one": {"N": "1"},
-                    },
+        items: list[TransactWriteItemTypeDef]
+        if shards < 2:
+            items = [
+                {
+                    "Update": {
+                        "TableName": self.table,
+                        "Key": product_key(product_id),
+                        "UpdateExpression": "SET stock = if_not_exists(stock, :zero) + :q ADD version :one",
+                        "ConditionExpression": "attribute_exists(pk) AND attribute_not_exists(stockShards)",
+                        "ExpressionAttributeValues": {
+                            ":q": {"N": str(quantity)},
+                            ":zero": {"N": "0"},
+                            ":one": {"N": "1"},
+                        },
+                    }
                 }
-            },
+            ]
+        else:
+            items = [
+                {
+                    "ConditionCheck": {
+                        "TableName": self.table,
+                        "Key": product_key(product_id),
+                        "ConditionExpression": "attribute_exists(pk) AND stockShards = :n",
+                        "ExpressionAttributeValues": {":n": {"N": str(shards)}},
+                    }
+                }
+            ]
+            start = zlib.crc32(event_id.encode()) % shards
+            for shard, share in enumerate(distribute(quantity, shards, start)):
+                if share:
+                    items.append(
+                        {
+                            "Update": {
+                                "TableName": self.table,
+                                "Key": shard_key(product_id, shard),
+                                "UpdateExpression": (
+                                    "SET stock = if_not_exists(stock, :zero) + :q, productId = :pid"
+                                ),
+                                "ExpressionAttributeValues": {
+                                    ":q": {"N": str(share)},
+                                    ":zero": {"N": "0"},
+                                    ":pid": {"S": product_id},
+                                },
+                            }
+                        }
+                    )
+        items.append(
             {
                 "Put": {
                     "TableName": self.table,
@@ -293,18 +478,6 @@ class DynamoInventoryStore(TableAdapter):
                     ),
                     "ConditionExpression": "attribute_not_exists(pk)",
                 }
-            },
-        ]
-
-        def attempt() -> bool:
-            try:
-                dynamodb().transact_write_items(TransactItems=items)
-            except Exception as error:
-                if condition_failed(error, 1):
-                    return False
-                if condition_failed(error, 0):
-                    raise UnknownProduct(product_id) from error
-                raise
-            return True
-
-        return _with_conflict_retries(attempt)
+            }
+        )
+        return items

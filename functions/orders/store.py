@@ -9,7 +9,10 @@ Items in the orders table:
 - outbox entries (`commerce.outbox`).
 
 The catalog table is read with one `BatchGetItem` (read-only, the documented exception to table
-ownership: an order is priced from the catalog's own item at the moment it is placed).
+ownership: an order is priced from the catalog's own item at the moment it is placed). A hot
+product — one whose stock is sharded (`stockShards` >= 2) — is priced from what this execution
+environment read of it at most `HOT_PRICE_MAX_AGE` seconds ago, so a flash sale's orders do not all
+read its one item (docs/decisions.md §21).
 """
 
 from __future__ import annotations
@@ -23,10 +26,19 @@ from pydantic import BaseModel
 
 from commerce.aws import dynamodb
 from commerce.clock import epoch_now
-from commerce.dynamodb import CONDITIONAL_CHECK_FAILED, Page, TableAdapter, cancellation_reasons, query_page
+from commerce.dynamodb import (
+    CONDITIONAL_CHECK_FAILED,
+    Page,
+    TableAdapter,
+    Throttled,
+    cancellation_reasons,
+    query_page,
+    throttled,
+)
+from commerce.environment_cache import EnvironmentCache
 from commerce.items import plain_item, to_attribute_values
 from commerce.outbox import outbox_put
-from commerce.retry import delays
+from commerce.retry import delays, retry
 from orders import domain
 from orders.ports import EventAlreadyRecorded, IdempotencyKeyTaken, StoredOrder, TransitionConflict
 
@@ -49,6 +61,10 @@ ORDER_FIELDS = (
     "updatedAt",
 )
 BATCH_GET_ATTEMPTS = 5
+PLACE_THROTTLE_ATTEMPTS = 4
+HOT_PRICE_MAX_AGE = 1.0
+#: Name and price of sharded (hot) products, per execution environment (commerce.environment_cache).
+HOT_PRICES: EnvironmentCache[str, dict[str, Any]] = EnvironmentCache(HOT_PRICE_MAX_AGE)
 
 
 def order_key(order_id: str) -> dict[str, Any]:
@@ -84,18 +100,27 @@ class DynamoOrderStore(TableAdapter):
     ) -> tuple[dict[str, Any] | None, dict[str, dict[str, Any]]]:
         """The live idempotency record for (user, key) and the catalog's {name, price} for each
         product that exists — in ONE BatchGetItem over both tables (retried only for keys that
-        DynamoDB returns unprocessed under throttling)."""
+        DynamoDB returns unprocessed under throttling; `Throttled` if they stay so). Hot products
+        priced within the last second are not read again."""
+        products: dict[str, dict[str, Any]] = {}
+        unread = []
+        for product_id in dict.fromkeys(product_ids):
+            known = HOT_PRICES.get(product_id)
+            if known is None:
+                unread.append(product_id)
+            else:
+                products[product_id] = known
         request: dict[str, Any] = {
-            self.catalog_table: {
-                "Keys": [
-                    {"pk": {"S": f"PRODUCT#{product_id}"}, "sk": {"S": "PRODUCT"}}
-                    for product_id in dict.fromkeys(product_ids)
-                ],
-                "ProjectionExpression": "productId, #name, price",
-                "ExpressionAttributeNames": {"#name": "name"},
-            },
             self.table: {"Keys": [idempotency_key(user_id, key)], "ConsistentRead": True},
         }
+        if unread:
+            request[self.catalog_table] = {
+                "Keys": [
+                    {"pk": {"S": f"PRODUCT#{product_id}"}, "sk": {"S": "PRODUCT"}} for product_id in unread
+                ],
+                "ProjectionExpression": "productId, #name, price, stockShards",
+                "ExpressionAttributeNames": {"#name": "name"},
+            }
         found: dict[str, list[dict[str, Any]]] = {self.catalog_table: [], self.table: []}
         waits = delays(BATCH_GET_ATTEMPTS, base=0.05, cap=0.5)
         while True:
@@ -107,12 +132,14 @@ class DynamoOrderStore(TableAdapter):
                 break
             wait = next(waits, None)  # back off before retrying throttled keys
             if wait is None:
-                raise RuntimeError("BatchGetItem kept returning unprocessed keys")
+                raise Throttled("BatchGetItem kept returning unprocessed keys")
             time.sleep(wait)
-        products = {}
         for item in found[self.catalog_table]:
             product = _record(item)
-            products[product["productId"]] = {"name": product["name"], "price": product["price"]}
+            priced = {"name": product["name"], "price": product["price"]}
+            products[product["productId"]] = priced
+            if int(product.get("stockShards") or 1) >= 2:
+                HOT_PRICES.put(product["productId"], priced)
         record = next((_record(item) for item in found[self.table]), None)
         return (record if record and not _expired(record) else None), products
 
@@ -153,34 +180,38 @@ class DynamoOrderStore(TableAdapter):
             "gsi1pk": f"USER#{order['userId']}",
             "gsi1sk": f"{order['createdAt']}#{order['orderId']}",
         }
+        items: Any = [
+            {
+                "Put": {
+                    "TableName": self.table,
+                    "Item": {**idempotency_key(user_id, key), **to_attribute_values(record)},
+                    # An expired record (TTL deletion lags) may be replaced.
+                    "ConditionExpression": "attribute_not_exists(pk) OR expiresAt <= :now",
+                    "ExpressionAttributeValues": {":now": {"N": str(now)}},
+                }
+            },
+            {
+                "Put": {
+                    "TableName": self.table,
+                    "Item": to_attribute_values(item),
+                    "ConditionExpression": "attribute_not_exists(pk)",
+                }
+            },
+            outbox_put(
+                self.table,
+                "OrderPlaced",
+                event,
+                correlation_id=correlation_id,
+                event_id=order["orderId"],
+            ),
+        ]
+
+        def write() -> None:
+            dynamodb().transact_write_items(TransactItems=items)
+
         try:
-            dynamodb().transact_write_items(
-                TransactItems=[
-                    {
-                        "Put": {
-                            "TableName": self.table,
-                            "Item": {**idempotency_key(user_id, key), **to_attribute_values(record)},
-                            # An expired record (TTL deletion lags) may be replaced.
-                            "ConditionExpression": "attribute_not_exists(pk) OR expiresAt <= :now",
-                            "ExpressionAttributeValues": {":now": {"N": str(now)}},
-                        }
-                    },
-                    {
-                        "Put": {
-                            "TableName": self.table,
-                            "Item": to_attribute_values(item),
-                            "ConditionExpression": "attribute_not_exists(pk)",
-                        }
-                    },
-                    outbox_put(
-                        self.table,
-                        "OrderPlaced",
-                        event,
-                        correlation_id=correlation_id,
-                        event_id=order["orderId"],
-                    ),
-                ]
-            )
+            # Throttled (a cancelled transaction is not retried by the SDK): try again shortly.
+            retry(write, retry_on=throttled, attempts=PLACE_THROTTLE_ATTEMPTS, base=0.05, cap=0.5)
         except Exception as error:
             reasons = cancellation_reasons(error)
             first = reasons[0] if reasons else "None"

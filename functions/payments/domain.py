@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from commerce.errors import MalformedRequest, NotFound
+from commerce.errors import MalformedRequest, NotFound, RateLimited
 
 
 class Status(StrEnum):
@@ -73,6 +73,14 @@ class NotAProviderEvent(MalformedRequest):
 
     def __init__(self, why: str) -> None:
         super().__init__(f"The signed payload is not a Stripe event: {why}.")
+
+
+class ProviderRateLimited(RateLimited):
+    """The payment provider refused for rate (Stripe's 429) even after backing off: the message is
+    deferred and charged later, never dead-lettered for it."""
+
+    def __init__(self) -> None:
+        super().__init__("The payment provider is rate limiting; try again shortly.", retry_after_seconds=2)
 
 
 class OrderNotYetKnown(NotFound):

@@ -9,6 +9,13 @@ again, and a charge runs at most once per triggering event (`once_per`, Powertoo
 the payments table: `commerce.idempotency`). Card declines are a business outcome; anything
 transient raises so the message is retried.
 
+Stripe limits the request rate per account and per endpoint (https://docs.stripe.com/rate-limits).
+Every execution environment paces its own calls to `STRIPE_REQUESTS_PER_SECOND` (the stack sizes it
+so that all the concurrent environments together stay within the account's limit, with headroom:
+cdk/services/payments.py); a 429 Stripe still answers is retried here with exponential backoff and
+the same idempotency key, and if it persists the message is deferred (`ProviderRateLimited`:
+commerce.consumer re-queues it without spending a receive), never sent to the dead-letter queue.
+
 A key Stripe refuses (the placeholder a first deploy creates, or a revoked key) is not transient, but
 it is fixable without losing orders: it is logged as an error that says what to do, counted
 (`StripeAuthenticationFailed`, which alarms), the next call re-reads the secret instead of using the
@@ -19,9 +26,12 @@ backoff until it lands in the DLQ.
 from __future__ import annotations
 
 import os
+import random
+import threading
 import time
+from collections.abc import Callable
 from functools import cache
-from typing import Any
+from typing import Any, TypeVar
 
 from aws_lambda_powertools.metrics import MetricUnit
 
@@ -29,7 +39,17 @@ from commerce.idempotency import run_once
 from commerce.observability import logger, metrics, tracer
 from commerce.parameters import secret
 from commerce.request_body import BodyRefused, parse_json
-from payments.domain import BadSignature, Charged, Declined, NotAProviderEvent, Payment, ProviderEvent
+from payments.domain import (
+    BadSignature,
+    Charged,
+    Declined,
+    NotAProviderEvent,
+    Payment,
+    ProviderEvent,
+    ProviderRateLimited,
+)
+
+T = TypeVar("T")
 
 SECRET_MAX_AGE_SECONDS = 300
 CONNECT_TIMEOUT_SECONDS = 3
@@ -67,7 +87,71 @@ def stripe_amount(amount: int, currency: str) -> int:
 
 
 AUTHENTICATION_FAILED_METRIC = "StripeAuthenticationFailed"
+RATE_LIMITED_METRIC = "StripeRateLimited"
+RATE_ENV = "STRIPE_REQUESTS_PER_SECOND"
+RATE_LIMIT_ATTEMPTS = 4
+RATE_LIMIT_BACKOFF_SECONDS = 0.5
+RATE_LIMIT_BACKOFF_CAP_SECONDS = 4.0
 _reread_secret = [False]  # set when Stripe refused the cached key
+
+
+class Pace:
+    """At most `rate` calls a second from this execution environment (an evenly spaced schedule:
+    a call waits for its slot). Kept per thread: a Lambda environment runs one invocation at a time,
+    and environments modelled as threads (local/pipeline.py) each pace themselves, as on AWS."""
+
+    def __init__(
+        self, clock: Callable[[], float] = time.monotonic, sleep: Callable[[float], None] = time.sleep
+    ):
+        self._clock = clock
+        self._sleep = sleep
+        self._local = threading.local()
+
+    def wait(self, rate: float) -> float:
+        """Wait for the next slot at `rate` per second (no limit when 0); the seconds waited."""
+        if rate <= 0:
+            return 0.0
+        now = self._clock()
+        slot = max(now, getattr(self._local, "next_slot", now))
+        self._local.next_slot = slot + 1.0 / rate
+        waited = slot - now
+        if waited > 0:
+            self._sleep(waited)
+        return waited
+
+
+PACE = Pace()
+
+
+def _rate() -> float:
+    try:
+        return float(os.environ.get(RATE_ENV) or 0)
+    except ValueError:
+        return 0.0
+
+
+def within_rate_limit(call: Callable[[], T], *, sleep: Callable[[float], None] = time.sleep) -> T:
+    """`call()` paced to this environment's share of Stripe's rate; a 429 is retried with full-jitter
+    exponential backoff (Stripe's advice) and, if it persists, raised as `ProviderRateLimited`."""
+    import stripe
+
+    for attempt in range(RATE_LIMIT_ATTEMPTS):
+        PACE.wait(_rate())
+        try:
+            return call()
+        except stripe.RateLimitError as exc:
+            metrics.add_metric(name=RATE_LIMITED_METRIC, unit=MetricUnit.Count, value=1)
+            reason = (getattr(exc, "headers", None) or {}).get("Stripe-Rate-Limited-Reason")
+            logger.warning(
+                "Stripe rate limited the request", extra={"attempt": attempt + 1, "reason": reason}
+            )
+            if attempt + 1 < RATE_LIMIT_ATTEMPTS:
+                sleep(
+                    random.uniform(
+                        0, min(RATE_LIMIT_BACKOFF_CAP_SECONDS, RATE_LIMIT_BACKOFF_SECONDS * 2**attempt)
+                    )
+                )
+    raise ProviderRateLimited()
 
 
 def stripe_secret(*, force: bool = False) -> dict[str, str]:
@@ -143,16 +227,18 @@ class StripeGateway:
             )
             return Declined(reason="amount_not_chargeable")
         try:
-            intent = stripe_client().v1.payment_intents.create(
-                params={
-                    "amount": amount,
-                    "currency": payment.currency.lower(),
-                    "payment_method": payment.payment_method_id,
-                    "confirm": True,
-                    "automatic_payment_methods": {"enabled": True, "allow_redirects": "never"},
-                    "metadata": {"orderId": payment.order_id, "correlationId": correlation_id},
-                },
-                options={"idempotency_key": f"charge-{payment.order_id}"},
+            intent = within_rate_limit(
+                lambda: stripe_client().v1.payment_intents.create(
+                    params={
+                        "amount": amount,
+                        "currency": payment.currency.lower(),
+                        "payment_method": payment.payment_method_id,
+                        "confirm": True,
+                        "automatic_payment_methods": {"enabled": True, "allow_redirects": "never"},
+                        "metadata": {"orderId": payment.order_id, "correlationId": correlation_id},
+                    },
+                    options={"idempotency_key": f"charge-{payment.order_id}"},
+                )
             )
         except (stripe.AuthenticationError, stripe.PermissionError) as exc:
             _refused_key(exc)
@@ -175,9 +261,11 @@ class StripeGateway:
         import stripe
 
         try:
-            stripe_client().v1.refunds.create(
-                params={"payment_intent": payment.payment_id, "metadata": {"orderId": payment.order_id}},
-                options={"idempotency_key": f"refund-{payment.order_id}"},
+            within_rate_limit(
+                lambda: stripe_client().v1.refunds.create(
+                    params={"payment_intent": payment.payment_id, "metadata": {"orderId": payment.order_id}},
+                    options={"idempotency_key": f"refund-{payment.order_id}"},
+                )
             )
         except (stripe.AuthenticationError, stripe.PermissionError) as exc:
             _refused_key(exc)

@@ -113,10 +113,14 @@ def test_only_place_order_reads_the_catalog_table_and_only_with_batch_get_item(d
 
 def test_each_function_gets_only_the_dynamodb_actions_it_uses(dev: Synth) -> None:
     expected = {
-        "catalog.list_products.lambda_handler": {"dynamodb:Query"},
+        # BatchGetItem: the shards of a page's sharded products (their true stock).
+        "catalog.list_products.lambda_handler": {"dynamodb:BatchGetItem", "dynamodb:Query"},
+        # GetItem also authorizes the TransactGetItems snapshot of a sharded product.
+        # https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/transaction-apis-iam.html
         "catalog.get_product.lambda_handler": {"dynamodb:GetItem"},
         "catalog.create_product.lambda_handler": {"dynamodb:PutItem"},
         "catalog.update_product.lambda_handler": {
+            "dynamodb:DeleteItem",  # the shard items a shrink retires
             "dynamodb:GetItem",
             "dynamodb:UpdateItem",
             "dynamodb:PutItem",

@@ -24,7 +24,8 @@ KMS_DATA = {"kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"}
 KMS_GRANT_FAMILIES = {"kms:GenerateDataKey*", "kms:ReEncrypt*"}
 SIGNING_KEYS = {"ssm:DescribeParameters", "ssm:GetParameter", "ssm:GetParameterHistory", "ssm:GetParameters"}
 SECRET = {"secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue"}
-#: A queue consumer: receive/delete/extend its own queue, send invalid messages to its own DLQ.
+#: A queue consumer: receive/delete/extend its own queue, send invalid messages to its own DLQ and
+#: throttled ones back to its own queue (deferred, commerce.consumer).
 CONSUMER = {
     "sqs:ChangeMessageVisibility",
     "sqs:DeleteMessage",
@@ -84,10 +85,16 @@ ALLOWED: dict[str, set[str]] = {
         "dynamodb:UpdateItem",
         *KMS_DATA,
     },
-    "catalog.list_products": {"dynamodb:Query", "kms:Decrypt", *SECRET},
+    "catalog.list_products": {"dynamodb:BatchGetItem", "dynamodb:Query", "kms:Decrypt", *SECRET},
     "catalog.get_product": {"dynamodb:GetItem", "kms:Decrypt"},
     "catalog.create_product": {"dynamodb:PutItem", *KMS_DATA},
-    "catalog.update_product": {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", *KMS_DATA},
+    "catalog.update_product": {
+        "dynamodb:DeleteItem",
+        "dynamodb:GetItem",
+        "dynamodb:PutItem",
+        "dynamodb:UpdateItem",
+        *KMS_DATA,
+    },
     "orders.place_order": {"dynamodb:BatchGetItem", "dynamodb:GetItem", "dynamodb:PutItem", *KMS_DATA},
     "orders.get_order": {"dynamodb:GetItem", "kms:Decrypt"},
     "orders.list_orders": {"dynamodb:Query", "kms:Decrypt", *SECRET},
@@ -101,12 +108,19 @@ ALLOWED: dict[str, set[str]] = {
     },
     "inventory.reserve_stock": {
         "dynamodb:BatchGetItem",
+        "dynamodb:GetItem",
         "dynamodb:PutItem",
         "dynamodb:UpdateItem",
         *CONSUMER,
     },
     "inventory.release_stock": {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", *CONSUMER},
-    "inventory.replenish_stock": {"dynamodb:PutItem", "dynamodb:UpdateItem", *CONSUMER},
+    "inventory.replenish_stock": {
+        "dynamodb:ConditionCheckItem",
+        "dynamodb:GetItem",
+        "dynamodb:PutItem",
+        "dynamodb:UpdateItem",
+        *CONSUMER,
+    },
     "payments.record_order": {"dynamodb:PutItem", *CONSUMER},
     "payments.charge_order": {
         "dynamodb:DeleteItem",

@@ -6,32 +6,47 @@ from inventory.domain import (
     AlreadyDecided,
     Line,
     NothingToRelease,
-    OutOfStock,
     Released,
     ReservationStatus,
     Reserved,
+    Short,
+    StockShape,
     merge_lines,
 )
 from inventory.service import Inventory
 
 
 class MemoryStock:
+    """Unsharded products in memory (sharded cells are exercised against moto, tests/integration)."""
+
     def __init__(self, **stock: int) -> None:
         self.stock = dict(stock)
         self.reservations: dict[str, tuple[ReservationStatus, tuple[Line, ...]]] = {}
         self.events: list[str] = []
 
-    def reserve(self, order_id, lines, *, correlation_id):
+    def stock_of(self, product_ids):
+        return {
+            pid: StockShape(1, {None: self.stock[pid]}) if pid in self.stock else None for pid in product_ids
+        }
+
+    def take(self, order_id, lines, takes, *, correlation_id):
         if order_id in self.reservations:
             return AlreadyDecided()
-        short = tuple(line.product_id for line in lines if self.stock.get(line.product_id, 0) < line.quantity)
+        short = {
+            (t.product_id, t.shard): self.stock[t.product_id]
+            for t in takes
+            if self.stock[t.product_id] < t.quantity
+        }
         if short:
-            return OutOfStock(short)
-        for line in lines:
-            self.stock[line.product_id] -= line.quantity
+            return Short(short)
+        for take in takes:
+            self.stock[take.product_id] -= take.quantity
         self.reservations[order_id] = (ReservationStatus.RESERVED, lines)
         self.events.append("StockReserved")
         return Reserved()
+
+    def reshard(self, product_id, shards):
+        return False
 
     def record_failure(self, order_id, product_ids, reason, *, correlation_id):
         if order_id in self.reservations:

@@ -38,6 +38,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.logging import correlation_paths
 
 from commerce.caller import Caller
+from commerce.dynamodb import throttled
 from commerce.errors import (
     Conflict,
     DomainError,
@@ -83,6 +84,9 @@ def cors_config(origins: str | None = None) -> CORSConfig | None:
 #: model refused would be a 422, while a bad cursor — however long — is a 400 (CONTRACT §1), which
 #: `commerce.cursor.decode_cursor` decides.
 CursorQuery = Annotated[str | None, Query(description="nextCursor of the previous page (opaque)")]
+
+BUSY_DETAIL = "The service is busy; try again shortly."
+BUSY_RETRY_AFTER_SECONDS = 1
 
 #: The one place a domain error becomes HTTP: its kind → the status of its problem.
 PROBLEM_STATUS: dict[type[DomainError], int] = {
@@ -202,6 +206,13 @@ def make_resolver(*, enable_validation: bool = True, raw_body: bool = False) -> 
 
     @app.exception_handler(Exception)
     def _on_unexpected(exc: Exception) -> Response[str]:
+        if throttled(exc):
+            # DynamoDB refused for capacity even after the SDK's and our retries (a hot partition
+            # in a flash sale): the caller may retry, so say so (429 + Retry-After), not 5xx.
+            logger.warning("throttled by DynamoDB", extra={"error_type": type(exc).__name__})
+            return problem_response(
+                Problem(429, BUSY_DETAIL, headers={"Retry-After": str(BUSY_RETRY_AFTER_SECONDS)})
+            )
         # Logged with its stack for operators; the caller sees nothing internal.
         logger.exception("unhandled error", extra={"error_type": type(exc).__name__})
         return problem_response(Problem(500, "An unexpected error occurred. It has been logged."))

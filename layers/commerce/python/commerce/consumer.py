@@ -21,6 +21,13 @@ its order — settles in seconds, while a dependency that stays down still gets 
 https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-errorhandling.html
 When less than `RECORD_BUDGET_MS` of the invocation is left, the remaining messages are handed
 back unprocessed (visible again at once) instead of letting the invocation time out mid-batch.
+
+A message that failed only because a dependency throttled it (DynamoDB refused for capacity, or a
+`RateLimited` error such as Stripe's 429) is not a failure: it is *deferred* — sent again to the
+consumer's own queue with a delay that grows with each deferral (1 s, 2 s, 4 s, ... 15 min) and a
+`deferrals` count — and the original is acknowledged, so throttling during a sale never spends a
+message's five receives and never dead-letters it. After `MAX_DEFERRALS` (hours of throttling) it
+fails like any other error.
 """
 
 from __future__ import annotations
@@ -35,6 +42,8 @@ from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, pro
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from pydantic import BaseModel, ValidationError
 
+from commerce.dynamodb import throttled
+from commerce.errors import RateLimited
 from commerce.events import EVENTS, EventMetadata, InboundEvent
 from commerce.observability import instrumented, logger, tracer
 
@@ -44,6 +53,9 @@ RECORD_BUDGET_ENV = "RECORD_BUDGET_MS"
 RETRY_BASE_SECONDS = 2
 RETRY_FACTOR = 5
 RETRY_CAP_SECONDS = 900
+DEFERRALS_ATTRIBUTE = "deferrals"
+MAX_DEFERRALS = 60
+DEFERRAL_CAP_SECONDS = 900  # SQS's longest DelaySeconds
 
 
 class OutOfTime(Exception):
@@ -77,6 +89,48 @@ def hand_back(record: SQSRecord, delay_seconds: int) -> None:
             "could not shorten the message's retry delay",
             extra={"message_id": record.message_id, "error": type(exc).__name__},
         )
+
+
+def deferral_delay(deferrals: int) -> int:
+    """Seconds a message throttled for the `deferrals`-th time waits: 1, 2, 4, ... 900, jittered."""
+    delay = min(DEFERRAL_CAP_SECONDS, 2 ** max(0, deferrals - 1))
+    return max(1, round(delay * random.uniform(0.5, 1.0)))
+
+
+def deferrals_of(record: SQSRecord) -> int:
+    attribute = (record.raw_event.get("messageAttributes") or {}).get(DEFERRALS_ATTRIBUTE) or {}
+    try:
+        return int(attribute.get("stringValue") or 0)
+    except (TypeError, ValueError):
+        return 0
+
+
+def defer(record: SQSRecord) -> int | None:
+    """Send the message again to this consumer's queue, later (see the module docstring); the delay,
+    or None when it cannot be deferred (no QUEUE_URL, too many deferrals, SendMessage failed)."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    from commerce.aws import sqs
+
+    queue_url = os.environ.get(QUEUE_URL_ENV)
+    deferrals = deferrals_of(record) + 1
+    if not queue_url or deferrals > MAX_DEFERRALS:
+        return None
+    delay = deferral_delay(deferrals)
+    try:
+        sqs().send_message(
+            QueueUrl=queue_url,
+            MessageBody=record.body,
+            DelaySeconds=delay,
+            MessageAttributes={DEFERRALS_ATTRIBUTE: {"DataType": "Number", "StringValue": str(deferrals)}},
+        )
+    except (ClientError, BotoCoreError) as exc:
+        logger.warning(
+            "could not defer a throttled message",
+            extra={"message_id": record.message_id, "error": type(exc).__name__},
+        )
+        return None
+    return delay
 
 
 def _receive_count(record: SQSRecord) -> int:
@@ -188,7 +242,19 @@ def consume(
                 extra={"reason": str(exc), "message_id": record.message_id, "body_bytes": len(record.body)},
             )
             dead_letter(record, str(exc))
-        except Exception:
+        except Exception as exc:
+            if isinstance(exc, RateLimited) or throttled(exc):
+                deferred = defer(record)
+                if deferred is not None:
+                    logger.warning(
+                        "throttled: the message is deferred, keeping its receives",
+                        extra={
+                            "message_id": record.message_id,
+                            "error_type": type(exc).__name__,
+                            "retry_in_s": deferred,
+                        },
+                    )
+                    return
             delay = retry_delay(_receive_count(record))
             logger.exception(
                 "event processing failed; SQS will deliver it again",

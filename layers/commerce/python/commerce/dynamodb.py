@@ -3,9 +3,13 @@
 No business rules here. `TableAdapter` is the base of every store (its table from `TABLE_NAME`).
 `cancellation_reasons` reads the per-item codes of a cancelled
 `TransactWriteItems` (in request order, `"None"` for the items that were fine), so an adapter can
-tell "the order changed" from "this event was recorded already". `query_page` is the one way a list
-is read: a Query (never a Scan) for `limit + 1` items, so the last page carries no cursor to an
-empty page, continued with an opaque, tamper-evident cursor bound to its query (`commerce.cursor`).
+tell "the order changed" from "this event was recorded already"; `throttled` tells a request DynamoDB
+refused for capacity (a hot partition, the table's quota) from one it refused on its merits, and
+`retryable` is what an adapter retries shortly (a transaction conflict, or throttling: botocore
+retries throttled single requests itself, but never a cancelled transaction). `query_page` is the
+one way a list is read: a Query (never a Scan) for `limit + 1` items, so the last page carries no
+cursor to an empty page, continued with an opaque, tamper-evident cursor bound to its query
+(`commerce.cursor`).
 """
 
 from __future__ import annotations
@@ -23,6 +27,17 @@ if TYPE_CHECKING:
 
 CONDITIONAL_CHECK_FAILED = "ConditionalCheckFailed"
 TRANSACTION_CONFLICT = "TransactionConflict"
+#: Cancellation reasons of a transaction DynamoDB refused for capacity (on-demand, provisioned).
+THROTTLING_REASONS = frozenset({"ThrottlingError", "ProvisionedThroughputExceeded"})
+#: Error codes of a request DynamoDB refused for capacity.
+# https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/TroubleshootingThrottling.html
+THROTTLING_CODES = frozenset(
+    {"ProvisionedThroughputExceededException", "ThrottlingException", "RequestLimitExceeded"}
+)
+
+
+class Throttled(Exception):
+    """DynamoDB kept refusing part of a request for capacity (e.g. a batch's unprocessed keys)."""
 
 
 @dataclass(frozen=True)
@@ -82,6 +97,24 @@ def transaction_conflict(error: Exception) -> bool:
     """Cancelled only because a concurrent transaction touched the same item: worth retrying."""
     reasons = cancellation_reasons(error)
     return TRANSACTION_CONFLICT in reasons and CONDITIONAL_CHECK_FAILED not in reasons
+
+
+def throttled(error: BaseException) -> bool:
+    """Refused for capacity, not on its merits: a throttling error code, a transaction cancelled
+    only for throughput, or `Throttled`. It may well succeed a moment later."""
+    if isinstance(error, Throttled):
+        return True
+    if not isinstance(error, Exception):
+        return False
+    if error_code(error) in THROTTLING_CODES:
+        return True
+    reasons = set(cancellation_reasons(error))
+    return bool(reasons & THROTTLING_REASONS) and CONDITIONAL_CHECK_FAILED not in reasons
+
+
+def retryable(error: Exception) -> bool:
+    """Worth trying again shortly: a transaction conflict or throttling (and no failed condition)."""
+    return transaction_conflict(error) or throttled(error)
 
 
 @dataclass(frozen=True)

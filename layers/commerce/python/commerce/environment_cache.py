@@ -1,0 +1,61 @@
+"""A small time-limited cache per execution environment, for facts worth re-reading only now and then.
+
+    prices = EnvironmentCache[str, dict](max_age_seconds=1.0)
+    found = prices.get(product_id)            # None when absent or older than max_age
+    prices.put(product_id, {"name": ..., "price": ...})
+
+Used where one hot item would otherwise be read by every request of a flash sale (a sharded
+product's price on `POST /orders`, its shard count and the shards seen empty in the reserve
+consumer). Each entry is as old as its `max_age` at most; callers document what that staleness
+means for them.
+
+A Lambda execution environment runs one invocation at a time on one thread, so the cache is kept
+per thread: in Lambda that is per environment, and where several environments are modelled as
+threads of one process (local/pipeline.py), each keeps its own, as it would on AWS.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from typing import Generic, TypeVar
+
+K = TypeVar("K")
+V = TypeVar("V")
+MAX_ENTRIES = 1024
+
+
+class EnvironmentCache(Generic[K, V]):
+    def __init__(self, max_age_seconds: float, clock: Callable[[], float] = time.monotonic) -> None:
+        self.max_age_seconds = max_age_seconds
+        self._clock = clock
+        self._local = threading.local()
+
+    def _entries(self) -> dict[K, tuple[float, V]]:
+        entries: dict[K, tuple[float, V]] | None = getattr(self._local, "entries", None)
+        if entries is None:
+            entries = self._local.entries = {}
+        return entries
+
+    def get(self, key: K) -> V | None:
+        found = self._entries().get(key)
+        if found is None:
+            return None
+        stamp, value = found
+        if self._clock() - stamp > self.max_age_seconds:
+            del self._entries()[key]
+            return None
+        return value
+
+    def put(self, key: K, value: V) -> None:
+        entries = self._entries()
+        if len(entries) >= MAX_ENTRIES and key not in entries:
+            entries.pop(next(iter(entries)))  # the oldest insertion goes first
+        entries[key] = (self._clock(), value)
+
+    def forget(self, key: K) -> None:
+        self._entries().pop(key, None)
+
+    def clear(self) -> None:
+        self._entries().clear()
