@@ -19,8 +19,11 @@ from inventory.domain import (
 
 
 class InventoryStore(Protocol):
-    def stock_of(self, product_ids: Iterable[str]) -> dict[str, StockShape | None]:
-        """Each product's shard count and what its cells are known to hold (None: no such product)."""
+    def stock_of(
+        self, product_ids: Iterable[str], *, every_cell: bool = False
+    ) -> dict[str, StockShape | None]:
+        """Each product's shard count and what its cells are known to hold (None: no such product);
+        with `every_cell`, what every cell holds now (a product that could not be read is left out)."""
 
     def take(
         self, order_id: str, lines: tuple[Line, ...], takes: tuple[Take, ...], *, correlation_id: str

@@ -28,6 +28,10 @@ from inventory.ports import InventoryStore
 RESERVE_ATTEMPTS = 12
 
 
+def _sharded(shape: StockShape | None) -> bool:
+    return shape is not None and shape.shards >= 2
+
+
 @dataclass(frozen=True)
 class Inventory:
     store: InventoryStore
@@ -37,8 +41,17 @@ class Inventory:
         store = self.store
         merged = merge_lines(lines)
         shapes = store.stock_of(line.product_id for line in merged)
+        refreshed = False
         for _ in range(RESERVE_ATTEMPTS):
             planned = plan_reservation(order_id, merged, shapes)
+            if isinstance(planned, OutOfStock) and not refreshed:
+                # What this environment remembers of a sharded product may be a second old (a
+                # release since then put units back): refuse only on what the cells hold now.
+                refreshed = True
+                remembered = [pid for pid in planned.product_ids if _sharded(shapes.get(pid))]
+                if remembered:
+                    shapes = {**shapes, **store.stock_of(remembered, every_cell=True)}
+                    continue
             if isinstance(planned, OutOfStock):
                 reason = "out of stock: " + ", ".join(planned.product_ids)
                 recorded = store.record_failure(
@@ -52,6 +65,12 @@ class Inventory:
                 return "already decided"
             if isinstance(outcome, Short):
                 shapes = learn(shapes, outcome.observed)
+                # A sharded product's other cells may be empty too: read them all once rather than
+                # probing one cell per attempt (16 shards outlast RESERVE_ATTEMPTS).
+                short = sorted({pid for pid, _ in outcome.observed if _sharded(shapes.get(pid))})
+                if short and not refreshed:
+                    refreshed = True
+                    shapes = {**shapes, **store.stock_of(short, every_cell=True)}
                 continue
             self._shard_hot_products(outcome, shapes)
             raise StockBusy(outcome.product_ids)

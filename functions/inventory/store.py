@@ -79,6 +79,7 @@ RESHARD_METRIC = "StockResharded"
 
 SHARDS: EnvironmentCache[str, int] = EnvironmentCache(SHARDS_MAX_AGE)
 CELLS: EnvironmentCache[Cell, int] = EnvironmentCache(CELLS_MAX_AGE)
+_UNREAD = object()  # a product whose cells could not be read just now (throttled)
 RESHARD_ATTEMPTED: EnvironmentCache[str, bool] = EnvironmentCache(RESHARD_PAUSE)
 
 T = TypeVar("T")
@@ -177,10 +178,21 @@ class DynamoInventoryStore(TableAdapter):
             }
         }
 
-    def stock_of(self, product_ids: Iterable[str]) -> dict[str, StockShape | None]:
+    def stock_of(
+        self, product_ids: Iterable[str], *, every_cell: bool = False
+    ) -> dict[str, StockShape | None]:
         """Sharded products from this environment's memory; the others with one consistent
         BatchGetItem (as before sharding: their stock decides the plan). A throttled read leaves
-        a product unknown (the conditional writes decide)."""
+        a product unknown (the conditional writes decide).
+
+        `every_cell`: what each cell holds now, read in one consistent snapshot (after a refused
+        take, so a sharded product is not probed cell by cell); a throttled read leaves it out."""
+        if every_cell:
+            return {
+                product_id: shape
+                for product_id in dict.fromkeys(product_ids)
+                if (shape := self._every_cell(product_id)) is not _UNREAD
+            }
         shapes: dict[str, StockShape | None] = {}
         unread: list[str] = []
         for product_id in dict.fromkeys(product_ids):
@@ -210,6 +222,24 @@ class DynamoInventoryStore(TableAdapter):
             else:
                 shapes[product_id] = StockShape(1, {None: base})
         return shapes
+
+    def _every_cell(self, product_id: str) -> StockShape | object | None:
+        try:
+            cells = read_cells(self.table, product_id)
+        except Exception as error:
+            if not throttled(error):
+                raise
+            return _UNREAD
+        if cells is None:
+            return None
+        if cells.shards < 2:
+            return StockShape(1, {None: cells.base})
+        known: dict[int | None, int] = {None: cells.base}
+        known.update({shard: cells.stock_of(shard) for shard in range(cells.shards)})
+        SHARDS.put(product_id, cells.shards)
+        for cell, held in known.items():
+            CELLS.put((product_id, cell), held)
+        return StockShape(cells.shards, known)
 
     @staticmethod
     def _remembered(product_id: str, shards: int) -> dict[int | None, int]:

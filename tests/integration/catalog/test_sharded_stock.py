@@ -1,0 +1,137 @@
+"""A hot product's stock split across shard items, against moto: the admin's stockShards, reservations
+spread over the shards and falling back when one is empty, releases, live resharding both ways, and
+GET's true total; no unit is sold twice or lost (the interleavings are model-checked in
+tests/unit/inventory/test_sharded_reservations.py)."""
+
+from __future__ import annotations
+
+import random
+from typing import Any
+
+import pytest
+
+from commerce.stock_store import read_cells
+from tests.conftest import FakeLambdaContext
+from tests.integration.catalog.helpers import api_event, body_of
+
+ADMIN = {"user": "admin-1", "roles": "admin"}
+
+
+def _create(stock: int, ctx: FakeLambdaContext) -> str:
+    from catalog import create_product
+
+    body = {"name": "Hot", "description": "", "price": {"amount": 999, "currency": "EUR"}, "stock": stock}
+    response = create_product.lambda_handler(api_event("POST", "/products", body=body, **ADMIN), ctx)
+    assert response["statusCode"] == 201, response
+    return str(body_of(response)["productId"])
+
+
+def _patch(product_id: str, body: dict[str, Any], ctx: FakeLambdaContext) -> dict[str, Any]:
+    from catalog import update_product
+
+    event = api_event(
+        "PATCH",
+        f"/products/{product_id}",
+        resource="/products/{productId}",
+        path_parameters={"productId": product_id},
+        body=body,
+        **ADMIN,
+    )
+    return update_product.lambda_handler(event, ctx)
+
+
+def _stock(product_id: str, ctx: FakeLambdaContext) -> int:
+    from catalog import get_product
+
+    event = api_event(
+        "GET",
+        f"/products/{product_id}",
+        resource="/products/{productId}",
+        path_parameters={"productId": product_id},
+    )
+    response = get_product.lambda_handler(event, ctx)
+    assert response["statusCode"] == 200, response
+    return int(body_of(response)["stock"])
+
+
+@pytest.fixture
+def inventory(catalog_table: str) -> Any:
+    from inventory import store
+    from inventory.service import Inventory
+
+    for cache in (store.SHARDS, store.CELLS, store.RESHARD_ATTEMPTED):
+        cache.clear()
+    return Inventory(store.DynamoInventoryStore(catalog_table), auto_shards_max=1)
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_a_sharded_product_sells_exactly_its_units_while_it_is_resharded_live(
+    catalog_table: str, lambda_context: FakeLambdaContext, inventory: Any, seed: int
+) -> None:
+    rng = random.Random(seed)
+    product_id = _create(60, lambda_context)
+    sharded = _patch(product_id, {"stockShards": 4}, lambda_context)
+    assert sharded["statusCode"] == 200, sharded
+    assert body_of(sharded)["stock"] == 60  # the total, wherever the units are
+
+    held: dict[str, int] = {}
+    reshards = {12: {"stockShards": 16}, 30: {"stockShards": 2}, 45: {"stockShards": 8}}
+    for number in range(70):
+        if number in reshards:
+            answer = _patch(product_id, reshards[number], lambda_context)
+            assert answer["statusCode"] in (200, 409), answer  # 409: the stock moved, retry later
+        order = f"o-{seed}-{number}"
+        quantity = rng.randint(1, 3)
+        before = _stock(product_id, lambda_context)
+        outcome = inventory.reserve(order, [(product_id, quantity)], correlation_id="c")
+        assert outcome == ("reserved" if before >= quantity else "out of stock"), (before, quantity)
+        if outcome == "reserved":
+            held[order] = quantity
+        if held and rng.random() < 0.15:
+            released = rng.choice(sorted(held))
+            assert inventory.release(released, correlation_id="c") == "released"
+            del held[released]
+        cells = read_cells(catalog_table, product_id)
+        assert cells is not None
+        assert min([cells.base, *(s or 0 for s in cells.shard_stock)]) >= 0, "a cell below zero"
+        assert _stock(product_id, lambda_context) == cells.total == 60 - sum(held.values())
+
+
+def test_the_last_units_are_found_in_whichever_shard_holds_them(
+    catalog_table: str, lambda_context: FakeLambdaContext, inventory: Any
+) -> None:
+    product_id = _create(16, lambda_context)
+    assert _patch(product_id, {"stockShards": 16}, lambda_context)["statusCode"] == 200
+    outcomes = [inventory.reserve(f"o-{n}", [(product_id, 1)], correlation_id="c") for n in range(24)]
+    assert outcomes.count("reserved") == 16
+    assert outcomes[16:] == ["out of stock"] * 8
+    assert _stock(product_id, lambda_context) == 0
+    cells = read_cells(catalog_table, product_id)
+    assert cells is not None
+    assert (cells.shards, cells.total) == (16, 0)
+
+
+def test_an_admin_setting_the_total_of_a_sharded_product_lands_exactly(
+    catalog_table: str, lambda_context: FakeLambdaContext, inventory: Any
+) -> None:
+    product_id = _create(10, lambda_context)
+    assert _patch(product_id, {"stockShards": 8}, lambda_context)["statusCode"] == 200
+    for n in range(3):
+        assert inventory.reserve(f"o-{n}", [(product_id, 1)], correlation_id="c") == "reserved"
+    answer = _patch(product_id, {"stock": 40}, lambda_context)
+    assert answer["statusCode"] == 200, answer
+    assert body_of(answer)["stock"] == 40
+    assert _stock(product_id, lambda_context) == 40
+    answer = _patch(product_id, {"stockShards": 1}, lambda_context)
+    assert answer["statusCode"] == 200, answer
+    cells = read_cells(catalog_table, product_id)
+    assert cells is not None
+    assert (cells.shards, cells.base) == (1, 40)
+
+
+def test_stock_shards_outside_1_to_32_is_refused(
+    catalog_table: str, lambda_context: FakeLambdaContext
+) -> None:
+    product_id = _create(5, lambda_context)
+    for shards in (0, 33, "4"):
+        assert _patch(product_id, {"stockShards": shards}, lambda_context)["statusCode"] == 422
