@@ -79,6 +79,10 @@ RESHARD_METRIC = "StockResharded"
 
 SHARDS: EnvironmentCache[str, int] = EnvironmentCache(SHARDS_MAX_AGE)
 CELLS: EnvironmentCache[Cell, int] = EnvironmentCache(CELLS_MAX_AGE)
+#: A sharded product's cells are read in full at most this often per environment (refusals of a
+#: sold-out product meanwhile trust what was read; a release in this environment forgets it).
+FULL_READ_PAUSE = 0.1
+READ_IN_FULL: EnvironmentCache[str, bool] = EnvironmentCache(FULL_READ_PAUSE)
 _UNREAD = object()  # a product whose cells could not be read just now (throttled)
 RESHARD_ATTEMPTED: EnvironmentCache[str, bool] = EnvironmentCache(RESHARD_PAUSE)
 
@@ -224,6 +228,14 @@ class DynamoInventoryStore(TableAdapter):
         return shapes
 
     def _every_cell(self, product_id: str) -> StockShape | object | None:
+        shards = SHARDS.get(product_id)
+        if shards is not None and READ_IN_FULL.get(product_id):
+            # Read in full a moment ago: what this environment learnt since is as good, and a sold-
+            # out product's refusals do not each read every cell (2 RCU a cell: the shard
+            # partitions would throttle at a flash sale's thousands of refusals a second).
+            remembered = self._remembered(product_id, shards)
+            if len(remembered) == shards + 1:
+                return StockShape(shards, remembered)
         try:
             cells = read_cells(self.table, product_id)
         except Exception as error:
@@ -239,6 +251,7 @@ class DynamoInventoryStore(TableAdapter):
         SHARDS.put(product_id, cells.shards)
         for cell, held in known.items():
             CELLS.put((product_id, cell), held)
+        READ_IN_FULL.put(product_id, True)
         return StockShape(cells.shards, known)
 
     @staticmethod
@@ -412,7 +425,12 @@ class DynamoInventoryStore(TableAdapter):
                 raise
             return Released(lines=lines)
 
-        return _with_conflict_retries(attempt)
+        outcome = _with_conflict_retries(attempt)
+        if isinstance(outcome, Released):
+            for line in lines:  # the units are back in the product item: read it before refusing
+                CELLS.forget((line.product_id, None))
+                READ_IN_FULL.forget(line.product_id)
+        return outcome
 
     def cancel_before_reservation(self, order_id: str) -> bool:
         now = epoch_now()

@@ -12,7 +12,7 @@ import pytest
 
 from commerce.stock_store import read_cells
 from tests.conftest import FakeLambdaContext
-from tests.integration.catalog.helpers import api_event, body_of
+from tests.integration.catalog.helpers import api_event, body_of, count_aws_calls
 
 ADMIN = {"user": "admin-1", "roles": "admin"}
 
@@ -59,7 +59,7 @@ def inventory(catalog_table: str) -> Any:
     from inventory import store
     from inventory.service import Inventory
 
-    for cache in (store.SHARDS, store.CELLS, store.RESHARD_ATTEMPTED):
+    for cache in (store.SHARDS, store.CELLS, store.RESHARD_ATTEMPTED, store.READ_IN_FULL):
         cache.clear()
     return Inventory(store.DynamoInventoryStore(catalog_table), auto_shards_max=1)
 
@@ -109,6 +109,32 @@ def test_the_last_units_are_found_in_whichever_shard_holds_them(
     cells = read_cells(catalog_table, product_id)
     assert cells is not None
     assert (cells.shards, cells.total) == (16, 0)
+
+
+def test_a_sold_out_sharded_product_refuses_without_reading_every_cell_for_each_order(
+    catalog_table: str, lambda_context: FakeLambdaContext, inventory: Any
+) -> None:
+    from inventory import store
+
+    product_id = _create(2, lambda_context)
+    assert _patch(product_id, {"stockShards": 16}, lambda_context)["statusCode"] == 200
+    for n in range(3):
+        inventory.reserve(f"o-{n}", [(product_id, 1)], correlation_id="c")
+    caches = (store.READ_IN_FULL, store.CELLS, store.SHARDS)
+    ages = [cache.max_age_seconds for cache in caches]
+    for cache in caches:  # the refusals below come within one pause, however slow this machine is
+        cache.max_age_seconds = 60
+    try:
+        with count_aws_calls() as calls:
+            outcomes = [
+                inventory.reserve(f"late-{n}", [(product_id, 1)], correlation_id="c") for n in range(10)
+            ]
+    finally:
+        for cache, age in zip(caches, ages, strict=True):
+            cache.max_age_seconds = age
+    assert outcomes == ["out of stock"] * 10
+    assert calls["TransactGetItems"] <= 1  # every cell read once, then trusted for FULL_READ_PAUSE
+    assert calls["TransactWriteItems"] == 10  # each refusal recorded (reservation + outbox), no take tried
 
 
 def test_an_admin_setting_the_total_of_a_sharded_product_lands_exactly(
