@@ -2,6 +2,7 @@
 
     python -m local serve --limits scale=0.01          # every limit below at 1 % of AWS's/Stripe's
     python -m local serve --limits scale=0.01,stripe=test,events=off
+    python -m local serve --limits scale=0.0001,stripe_scale=0.003   # Stripe scaled on its own
 
 moto accepts any request rate; AWS and Stripe do not. With limits on, the stand-in answers the way
 the real services do when a rate is exceeded, so the SDKs' own retry paths and ours run:
@@ -21,6 +22,10 @@ the real services do when a rate is exceeded, so the SDKs' own retry paths and o
 - EventBridge `PutEvents`: 10,000 requests per second per account in us-east-1 → `ThrottlingException`.
 - Stripe (the stub): 100 operations per second in live mode (25 in test mode) per account, and 25
   requests per second per endpoint → HTTP 429 with Stripe's `rate_limit` error.
+
+`stripe_scale` (default: `scale`) scales Stripe's limits by their own factor: Stripe allows 200
+times fewer requests a second than a sale's orders, so a scale model slow enough for this machine's
+orders would charge one order every few minutes; `make flash` says which factor each stage ran at.
 
 Each limit is a token bucket holding one second of its (scaled) rate. Limits are off unless asked
 for; `install()` patches moto's request handlers in this process (the moto server and in-process
@@ -71,25 +76,22 @@ class Limits:
     dynamodb: bool = True
     events: bool = True
     stripe: str = "live"  # "live", "test" or "off"
+    stripe_scale: float | None = None  # None: `scale`
 
     @classmethod
     def parse(cls, spec: str) -> Limits:
-        """`scale=<factor>[,dynamodb=on|off][,events=on|off][,stripe=live|test|off]`."""
+        """`scale=<factor>[,dynamodb=on|off][,events=on|off][,stripe=live|test|off][,stripe_scale=<factor>]`."""
         values: dict[str, str] = {}
         for part in spec.split(","):
             name, sep, value = part.strip().partition("=")
             if not sep or not value:
                 raise LimitsError(f"expected name=value, got {part!r}")
             values[name.strip()] = value.strip().lower()
-        unknown = set(values) - {"scale", "dynamodb", "events", "stripe"}
+        unknown = set(values) - {"scale", "dynamodb", "events", "stripe", "stripe_scale"}
         if unknown:
             raise LimitsError(f"unknown limit(s): {', '.join(sorted(unknown))}")
-        try:
-            scale = float(values.get("scale", "1"))
-        except ValueError as exc:
-            raise LimitsError(f"scale must be a number, got {values['scale']!r}") from exc
-        if not 0 < scale <= 1:
-            raise LimitsError("scale must be in (0, 1]")
+        scale = _factor(values, "scale")
+        stripe_scale = _factor(values, "stripe_scale") if "stripe_scale" in values else None
         switches = {"on": True, "off": False}
         try:
             dynamodb = switches[values.get("dynamodb", "on")]
@@ -99,19 +101,32 @@ class Limits:
         stripe = values.get("stripe", "live")
         if stripe not in ("live", "test", "off"):
             raise LimitsError(f"stripe takes live|test|off, not {stripe!r}")
-        return cls(scale=scale, dynamodb=dynamodb, events=events, stripe=stripe)
+        return cls(scale=scale, dynamodb=dynamodb, events=events, stripe=stripe, stripe_scale=stripe_scale)
 
     def rate(self, per_second: float) -> float:
         return per_second * self.scale
+
+    def stripe_rate(self, per_second: float) -> float:
+        return per_second * (self.scale if self.stripe_scale is None else self.stripe_scale)
 
     @property
     def stripe_limits(self) -> StripeLimits | None:
         if self.stripe == "off":
             return None
         return StripeLimits(
-            operations_per_second=self.rate(STRIPE_OPERATIONS_PER_SECOND[self.stripe]),
-            endpoint_requests_per_second=self.rate(STRIPE_ENDPOINT_REQUESTS_PER_SECOND),
+            operations_per_second=self.stripe_rate(STRIPE_OPERATIONS_PER_SECOND[self.stripe]),
+            endpoint_requests_per_second=self.stripe_rate(STRIPE_ENDPOINT_REQUESTS_PER_SECOND),
         )
+
+
+def _factor(values: dict[str, str], name: str) -> float:
+    try:
+        factor = float(values.get(name, "1"))
+    except ValueError as exc:
+        raise LimitsError(f"{name} must be a number, got {values[name]!r}") from exc
+    if not 0 < factor <= 1:
+        raise LimitsError(f"{name} must be in (0, 1]")
+    return factor
 
 
 class TokenBucket:

@@ -84,9 +84,19 @@ def test_limits_spec_parses_the_scale_and_switches() -> None:
     assert Limits.parse("scale=0.5, stripe=test, events=off") == Limits(
         scale=0.5, events=False, stripe="test"
     )
-    for bad in ("scale", "scale=0", "scale=2", "speed=1", "scale=0.1,stripe=fast", "scale=x"):
+    for bad in ("scale", "scale=0", "scale=2", "speed=1", "scale=0.1,stripe=fast", "scale=x", "stripe_scale=3"):
         with pytest.raises(LimitsError):
             Limits.parse(bad)
+
+
+def test_stripe_limits_follow_the_scale_unless_given_their_own() -> None:
+    same = Limits.parse("scale=0.01").stripe_limits
+    assert same is not None
+    assert (same.operations_per_second, same.endpoint_requests_per_second) == pytest.approx((1.0, 0.25))
+    own = Limits.parse("scale=0.0001,stripe_scale=0.004").stripe_limits
+    assert own is not None
+    assert (own.operations_per_second, own.endpoint_requests_per_second) == pytest.approx((0.4, 0.1))
+    assert Limits.parse("scale=0.0001,stripe_scale=0.004").rate(1_000) == pytest.approx(0.1)
 
 
 def test_token_bucket_holds_one_second_and_refills_with_time(clock: Clock) -> None:
