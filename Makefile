@@ -145,9 +145,13 @@ openapi: $(VENV_STAMP)
 	$(PY) -m tools.openapi
 
 # Proof (never part of `make test`): benchmarks with budgets, fault injection, API fuzzing.
-.PHONY: bench chaos fuzz
+.PHONY: bench chaos fuzz flash
 bench: $(LAYER_STAMP) synth-local
 	$(PY) -m benchmarks.run
+
+# A flash sale of one product on the scale model (docs/capacity.md); FLASH_ARGS e.g. --rounds 1.
+flash: $(LAYER_STAMP) synth-local
+	$(PY) -m benchmarks.flash $(FLASH_ARGS)
 
 chaos: $(LAYER_STAMP) synth-local
 	$(PY) -m tools.chaos --orders $(or $(N),500) --rate $(or $(RATE),0.05)

@@ -31,6 +31,7 @@ from typing import Any
 
 from local import stripe_stub
 from local.functions import FunctionSpec
+from local.limits import Limits
 from local.moto_server import Clients
 from local.net import free_port
 from local.runtime import InvokeResult
@@ -158,6 +159,7 @@ class InstrumentedStack(LocalStack):
         seed: bool = True,
         max_workers: int = 4,
         sqs_retry_delay_s: float = 12.0,
+        limits: Limits | None = None,
     ) -> None:
         self.workdir = Path(tempfile.mkdtemp(prefix="commerce-harness-"))
         super().__init__(
@@ -175,6 +177,7 @@ class InstrumentedStack(LocalStack):
                 sqs_retry_delay_s=sqs_retry_delay_s,
                 sqs_retry_after_timeout=True,
                 repo_root=ROOT,
+                limits=limits,
             )
         )
         self.faults = faults or Faults()

@@ -98,7 +98,7 @@ _reread_secret = [False]  # set when Stripe refused the cached key
 class Pace:
     """At most `rate` calls a second from this execution environment (an evenly spaced schedule:
     a call waits for its slot). Kept per thread: a Lambda environment runs one invocation at a time,
-    and environments modelled as threads (local/pipeline.py) each pace themselves, as on AWS."""
+    and environments modelled as threads of one process each pace themselves, as on AWS."""
 
     def __init__(
         self, clock: Callable[[], float] = time.monotonic, sleep: Callable[[float], None] = time.sleep

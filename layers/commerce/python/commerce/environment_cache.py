@@ -11,7 +11,8 @@ means for them.
 
 A Lambda execution environment runs one invocation at a time on one thread, so the cache is kept
 per thread: in Lambda that is per environment, and where several environments are modelled as
-threads of one process (local/pipeline.py), each keeps its own, as it would on AWS.
+threads of one process (tests driving consumers from several threads), each keeps its own, as it
+would on AWS.
 """
 
 from __future__ import annotations
