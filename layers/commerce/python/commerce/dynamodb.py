@@ -101,7 +101,20 @@ def transaction_conflict(error: Exception) -> bool:
 
 def throttled(error: BaseException) -> bool:
     """Refused for capacity, not on its merits: a throttling error code, a transaction cancelled
-    only for throughput, or `Throttled`. It may well succeed a moment later."""
+    only for throughput, or `Throttled`, itself or as the cause of the error raised (Powertools
+    Idempotency raises `IdempotencyPersistenceLayerError` from a throttled write to its table). It
+    may well succeed a moment later."""
+    cause: BaseException | None = error
+    for _ in range(5):
+        if cause is None:
+            return False
+        if _throttled_itself(cause):
+            return True
+        cause = cause.__cause__
+    return False
+
+
+def _throttled_itself(error: BaseException) -> bool:
     if isinstance(error, Throttled):
         return True
     if not isinstance(error, Exception):
