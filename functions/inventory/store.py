@@ -83,7 +83,6 @@ CELLS: EnvironmentCache[Cell, int] = EnvironmentCache(CELLS_MAX_AGE)
 #: sold-out product meanwhile trust what was read; a release in this environment forgets it).
 FULL_READ_PAUSE = 0.1
 READ_IN_FULL: EnvironmentCache[str, bool] = EnvironmentCache(FULL_READ_PAUSE)
-_UNREAD = object()  # a product whose cells could not be read just now (throttled)
 RESHARD_ATTEMPTED: EnvironmentCache[str, bool] = EnvironmentCache(RESHARD_PAUSE)
 
 T = TypeVar("T")
@@ -192,11 +191,8 @@ class DynamoInventoryStore(TableAdapter):
         `every_cell`: what each cell holds now, read in one consistent snapshot (after a refused
         take, so a sharded product is not probed cell by cell); a throttled read leaves it out."""
         if every_cell:
-            return {
-                product_id: shape
-                for product_id in dict.fromkeys(product_ids)
-                if (shape := self._every_cell(product_id)) is not _UNREAD
-            }
+            read = {product_id: self._every_cell(product_id) for product_id in dict.fromkeys(product_ids)}
+            return {product_id: shape for product_id, (known, shape) in read.items() if known}
         shapes: dict[str, StockShape | None] = {}
         unread: list[str] = []
         for product_id in dict.fromkeys(product_ids):
@@ -227,7 +223,8 @@ class DynamoInventoryStore(TableAdapter):
                 shapes[product_id] = StockShape(1, {None: base})
         return shapes
 
-    def _every_cell(self, product_id: str) -> StockShape | object | None:
+    def _every_cell(self, product_id: str) -> tuple[bool, StockShape | None]:
+        """(whether it could be read, its shape: None if there is no such product)."""
         shards = SHARDS.get(product_id)
         if shards is not None and READ_IN_FULL.get(product_id):
             # Read in full a moment ago: what this environment learnt since is as good, and a sold-
@@ -235,24 +232,24 @@ class DynamoInventoryStore(TableAdapter):
             # partitions would throttle at a flash sale's thousands of refusals a second).
             remembered = self._remembered(product_id, shards)
             if len(remembered) == shards + 1:
-                return StockShape(shards, remembered)
+                return True, StockShape(shards, remembered)
         try:
             cells = read_cells(self.table, product_id)
         except Exception as error:
             if not throttled(error):
                 raise
-            return _UNREAD
+            return False, None
         if cells is None:
-            return None
+            return True, None
         if cells.shards < 2:
-            return StockShape(1, {None: cells.base})
+            return True, StockShape(1, {None: cells.base})
         known: dict[int | None, int] = {None: cells.base}
         known.update({shard: cells.stock_of(shard) for shard in range(cells.shards)})
         SHARDS.put(product_id, cells.shards)
         for cell, held in known.items():
             CELLS.put((product_id, cell), held)
         READ_IN_FULL.put(product_id, True)
-        return StockShape(cells.shards, known)
+        return True, StockShape(cells.shards, known)
 
     @staticmethod
     def _remembered(product_id: str, shards: int) -> dict[int | None, int]:

@@ -14,14 +14,14 @@ from commerce.stock_store import read_cells
 from tests.conftest import FakeLambdaContext
 from tests.integration.catalog.helpers import api_event, body_of, count_aws_calls
 
-ADMIN = {"user": "admin-1", "roles": "admin"}
-
 
 def _create(stock: int, ctx: FakeLambdaContext) -> str:
     from catalog import create_product
 
     body = {"name": "Hot", "description": "", "price": {"amount": 999, "currency": "EUR"}, "stock": stock}
-    response = create_product.lambda_handler(api_event("POST", "/products", body=body, **ADMIN), ctx)
+    response = create_product.lambda_handler(
+        api_event("POST", "/products", body=body, user="admin-1", roles="admin"), ctx
+    )
     assert response["statusCode"] == 201, response
     return str(body_of(response)["productId"])
 
@@ -35,7 +35,8 @@ def _patch(product_id: str, body: dict[str, Any], ctx: FakeLambdaContext) -> dic
         resource="/products/{productId}",
         path_parameters={"productId": product_id},
         body=body,
-        **ADMIN,
+        user="admin-1",
+        roles="admin",
     )
     return update_product.lambda_handler(event, ctx)
 
@@ -120,7 +121,7 @@ def test_a_sold_out_sharded_product_refuses_without_reading_every_cell_for_each_
     assert _patch(product_id, {"stockShards": 16}, lambda_context)["statusCode"] == 200
     for n in range(3):
         inventory.reserve(f"o-{n}", [(product_id, 1)], correlation_id="c")
-    caches = (store.READ_IN_FULL, store.CELLS, store.SHARDS)
+    caches: tuple[Any, ...] = (store.READ_IN_FULL, store.CELLS, store.SHARDS)
     ages = [cache.max_age_seconds for cache in caches]
     for cache in caches:  # the refusals below come within one pause, however slow this machine is
         cache.max_age_seconds = 60
