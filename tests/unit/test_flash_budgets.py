@@ -63,6 +63,11 @@ def test_each_broken_invariant_is_reported(overrides: dict[str, Any], broken: st
     assert summarize([phase("unsharded"), phase("sharded", **overrides)], PHASES[:2])["broken"]
 
 
+def test_the_unsharded_baselines_tail_is_a_figure_not_a_failure() -> None:
+    assert invariants(phase("unsharded", terminal=36)) == []
+    assert invariants(phase("sharded", terminal=36)) == ["4 orders not terminal"]
+
+
 def test_sharding_that_does_not_pay_five_times_breaks_the_budget() -> None:
     summary = summarize([phase("unsharded"), phase("sharded", sold_per_s=0.2)], PHASES[:2])
     assert summary["broken"] == ["sharded/unsharded sold rate 4.0x < 5x"]
