@@ -11,7 +11,7 @@ https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/transaction-api
 
 The reserve consumer is sized for a flash sale (docs/capacity.md): up to `reserve_concurrency`
 concurrent batches of 10, and it shards a product whose writes DynamoDB throttles by itself, up to
-`AUTO_SHARDS_MAX` shards (docs/decisions.md §21).
+`AUTO_SHARDS_MAX` shards (docs/decisions.md §24).
 """
 
 from __future__ import annotations

@@ -16,7 +16,7 @@ throttling are retried here (`commerce.retry`, with jitter) rather than through 
 What a sharded product looks like is remembered per execution environment (commerce.environment_cache):
 its shard count for `SHARDS_MAX_AGE` s, and what a cell was seen to hold for `CELLS_MAX_AGE` s, so a
 flash sale's reservations neither read the hot product item each time nor probe shards that were
-just seen empty (docs/decisions.md §21). Unsharded products are read afresh for every order, as
+just seen empty (docs/decisions.md §24). Unsharded products are read afresh for every order, as
 before. Releases give units back to the product item (always a live cell); replenishments of a
 sharded product are spread over its shards, guarded by its shard count.
 """

@@ -9,7 +9,7 @@ from inventory.domain import AUTO_SHARDS_MAX
 from inventory.service import Inventory
 from inventory.store import DynamoInventoryStore
 
-#: How many shards a throttled product may grow to by itself (0: never; docs/decisions.md §21).
+#: How many shards a throttled product may grow to by itself (0: never; docs/decisions.md §24).
 AUTO_SHARDS_ENV = "AUTO_SHARDS_MAX"
 
 inventory = Provider(

@@ -12,7 +12,7 @@ The catalog table is read with one `BatchGetItem` (read-only, the documented exc
 ownership: an order is priced from the catalog's own item at the moment it is placed). A hot
 product — one whose stock is sharded (`stockShards` >= 2) — is priced from what this execution
 environment read of it at most `HOT_PRICE_MAX_AGE` seconds ago, so a flash sale's orders do not all
-read its one item (docs/decisions.md §21).
+read its one item (docs/decisions.md §24).
 """
 
 from __future__ import annotations

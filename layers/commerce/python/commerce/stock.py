@@ -1,5 +1,5 @@
 """A product's stock cells, shared by the catalog and inventory functions (one bounded context,
-docs/decisions.md §1 and §21): where the units are, what the total is, and how they move between
+docs/decisions.md §1 and §24): where the units are, what the total is, and how they move between
 cells when a product is resharded. Pure: no AWS here (commerce.stock_store reads and writes them).
 
     PRODUCT#<productId> / PRODUCT       the product item; `stock` is its own cell (the base),
