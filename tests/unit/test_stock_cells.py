@@ -15,7 +15,9 @@ shard_counts = st.integers(min_value=1, max_value=MAX_SHARDS)
 @st.composite
 def cells(draw: st.DrawFn) -> Cells:
     shards = draw(shard_counts)
-    stock = tuple(draw(st.one_of(st.none(), st.integers(0, 500))) for _ in range(shards)) if shards >= 2 else ()
+    stock = (
+        tuple(draw(st.one_of(st.none(), st.integers(0, 500))) for _ in range(shards)) if shards >= 2 else ()
+    )
     return Cells("p", shards, draw(st.integers(0, 500)), draw(st.integers(1, 50)), stock)
 
 

@@ -24,7 +24,7 @@ class MemoryStock:
         self.reservations: dict[str, tuple[ReservationStatus, tuple[Line, ...]]] = {}
         self.events: list[str] = []
 
-    def stock_of(self, product_ids):
+    def stock_of(self, product_ids, *, every_cell=False):
         return {
             pid: StockShape(1, {None: self.stock[pid]}) if pid in self.stock else None for pid in product_ids
         }

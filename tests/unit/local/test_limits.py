@@ -84,7 +84,15 @@ def test_limits_spec_parses_the_scale_and_switches() -> None:
     assert Limits.parse("scale=0.5, stripe=test, events=off") == Limits(
         scale=0.5, events=False, stripe="test"
     )
-    for bad in ("scale", "scale=0", "scale=2", "speed=1", "scale=0.1,stripe=fast", "scale=x", "stripe_scale=3"):
+    for bad in (
+        "scale",
+        "scale=0",
+        "scale=2",
+        "speed=1",
+        "scale=0.1,stripe=fast",
+        "scale=x",
+        "stripe_scale=3",
+    ):
         with pytest.raises(LimitsError):
             Limits.parse(bad)
 
