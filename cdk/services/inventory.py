@@ -34,7 +34,8 @@ class InventoryService(Construct):
         super().__init__(scope, construct_id)
         environment = {"TABLE_NAME": catalog_table.table_name}
         config = platform.config
-        specs = (
+        #: (construct, module, detail types, table actions, max concurrency, extra environment)
+        specs: tuple[tuple[str, str, tuple[str, ...], tuple[str, ...], int, dict[str, str]], ...] = (
             (
                 "Reserve",
                 "reserve_stock",
