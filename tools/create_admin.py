@@ -5,10 +5,10 @@
 
 `--outputs` is the file `cdk deploy --outputs-file` writes (the local stack writes the same format
 to `.local/outputs.json`); the identity and users table names and the contact key id are read from
-it (outputs IdentityTableName, UsersTableName, ContactKeyId). Writes go through boto3 with the
-usual credential chain: real credentials for a deployed stack, or `AWS_ENDPOINT_URL` plus dummy
-credentials for the local stack. Idempotent: if the email already has an account, that account is
-promoted to admin (its password is left unchanged). The same domain and store code as
+it (outputs IdentityTableName, UsersTableName, ContactKeyId), and so is where the stack is
+(local/outputs.py): the local stack's AWS stand-in (its `AwsEndpoint`, any credentials), or a
+deployed stack's region, with the usual credential chain. Idempotent: if the email already has an
+account, that account is promoted to admin (its password is left unchanged). The same domain and store code as
 `POST /auth/register` is used, so hashing, the email claim and the UserRegistered event are identical.
 
 Defaults come from the environment: OUTPUTS_FILE (or COMMERCE_OUTPUTS_FILE), STACK_NAME,
@@ -18,33 +18,17 @@ DEV_ADMIN_EMAIL (admin@example.com), DEV_ADMIN_PASSWORD (admin-password-123; loc
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 from pathlib import Path
 from typing import Any
 
+from local import outputs as stack_outputs
+
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_EMAIL = "admin@example.com"
 DEFAULT_PASSWORD = "admin-password-123"  # noqa: S105 - the documented local-only default
 REQUIRED_OUTPUTS = ("IdentityTableName", "UsersTableName", "ContactKeyId")
-
-
-def stack_outputs(outputs_file: Path, stack: str | None) -> dict[str, Any]:
-    outputs: dict[str, dict[str, Any]] = json.loads(outputs_file.read_text())
-    if stack is None:
-        candidates = [name for name, values in outputs.items() if "IdentityTableName" in values]
-        if len(candidates) != 1:
-            raise SystemExit(f"pick a stack with --stack (found: {', '.join(sorted(outputs)) or 'none'})")
-        stack = candidates[0]
-    if stack not in outputs:
-        raise SystemExit(f"stack {stack!r} is not in {outputs_file}")
-    missing = [key for key in REQUIRED_OUTPUTS if key not in outputs[stack]]
-    if missing:
-        raise SystemExit(
-            f"{outputs_file} lacks outputs {missing} for {stack}: is the identity service deployed?"
-        )
-    return outputs[stack]
 
 
 def create_admin(outputs: dict[str, Any], email: str, password: str, name: str) -> tuple[str, bool]:
@@ -82,10 +66,10 @@ def main(argv: list[str] | None = None) -> int:
 
     from pydantic import ValidationError
 
+    _stack, outputs = stack_outputs.read(Path(args.outputs), args.stack, needs=REQUIRED_OUTPUTS)
+    where = stack_outputs.target_stack(outputs)
     try:
-        user_id, created = create_admin(
-            stack_outputs(Path(args.outputs), args.stack), args.email, args.password, args.name
-        )
+        user_id, created = create_admin(outputs, args.email, args.password, args.name)
     except ValidationError as invalid:
         fields = ", ".join(str(error["loc"][0]) for error in invalid.errors())
         print(
@@ -93,7 +77,7 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 2
-    print(f"admin {'created' if created else 'promoted'}: userId={user_id}")
+    print(f"admin {'created' if created else 'promoted'} in {where}: userId={user_id}")
     return 0
 
 

@@ -7,17 +7,18 @@ Without --to, the destination is the queue whose redrive policy names this DLQ (
 ListDeadLetterSourceQueues). EventBridge delivery DLQs have no source queue: pass --to with the
 consumer queue. Each message is sent to the destination before it is deleted from the DLQ, so a
 crash mid-way duplicates at most one batch (consumers are idempotent) and never loses one.
-Against the local stack, --outputs points boto3 at its AWS endpoint.
+--outputs points boto3 at the stack the file describes (the local stack's AWS stand-in, or a
+deployed stack's region).
 """
 
 from __future__ import annotations
 
 import argparse
-import json
-import os
 import sys
 from pathlib import Path
 from typing import Any
+
+from local import outputs as stack_outputs
 
 
 def queue_url(sqs: Any, name_or_url: str) -> str:
@@ -75,15 +76,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("queue", help="the dead-letter queue (name or URL)")
     parser.add_argument("--to", help="destination queue (name or URL); default: the DLQ's source queue")
     parser.add_argument("--max", type=int, default=None, help="move at most this many messages")
-    parser.add_argument("--outputs", help="a stack outputs file with AwsEndpoint (the local stack)")
+    parser.add_argument("--outputs", help="the stack's outputs file (.local/outputs.json: the local stack)")
+    parser.add_argument("--stack", help="the stack in the outputs file, when it has several")
     args = parser.parse_args(argv)
     if args.outputs and Path(args.outputs).exists():
-        for outputs in json.loads(Path(args.outputs).read_text()).values():
-            if "AwsEndpoint" in outputs:
-                os.environ.setdefault("AWS_ENDPOINT_URL", outputs["AwsEndpoint"])
-                os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
-                os.environ.setdefault("AWS_ACCESS_KEY_ID", "local")
-                os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "local")
+        _stack, outputs = stack_outputs.read(Path(args.outputs), args.stack)
+        stack_outputs.target_stack(outputs)
     import boto3
 
     sqs = boto3.client("sqs")
