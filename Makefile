@@ -4,8 +4,12 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAGE ?= dev
+# The local stack's ports and state directory (`make dev PORT=13000 ...`; README, "Ports").
 PORT ?= 3000
 AWS_PORT ?= 4566
+CDN_PORT ?= 3001
+STRIPE_PORT ?= 12111
+LOCAL_STATE ?= .local
 # Where the local stack listens; `make dev LISTEN=<Docker bridge gateway>` (or 0.0.0.0) for `sam local`.
 LISTEN ?= 127.0.0.1
 SAM_PORT ?= 3002
@@ -23,7 +27,7 @@ LOCAL_TEMPLATE := .local/cdk.out/Commerce-dev.template.json
 .PHONY: docs redrive help venv layer synth synth-local test test-unit test-integration test-infra test-e2e lint format dev invoke clean smoke preflight checkov-venv
 
 help:
-	@echo "make dev      run the whole system locally (API on :$(PORT), AWS stand-in on :$(AWS_PORT))"
+	@echo "make dev      run the whole system locally (API on :$(PORT), CDN :$(CDN_PORT), AWS stand-in :$(AWS_PORT), Stripe stub :$(STRIPE_PORT))"
 	@echo "make test     run every test (unit, integration, infra, e2e)"
 	@echo "make synth    synthesize cdk.out/Commerce-$(STAGE).template.json (STAGE=dev|prod)"
 	@echo "make lint     ruff + mypy"
@@ -106,12 +110,13 @@ format: $(VENV_STAMP)
 	$(VENV)/bin/ruff check --fix .
 
 dev: $(LAYER_STAMP) synth-local
-	$(PY) -m local serve --template $(LOCAL_TEMPLATE) --port $(PORT) --aws-port $(AWS_PORT) --listen $(LISTEN)
+	$(PY) -m local serve --template $(LOCAL_TEMPLATE) --port $(PORT) --aws-port $(AWS_PORT) --listen $(LISTEN) \
+		--cdn-port $(CDN_PORT) --stripe-port $(STRIPE_PORT) --state-dir $(LOCAL_STATE)
 
 # make invoke FN=<logical id | handler | part of a name> [EVENT=events/<file>.json]
 invoke: $(LAYER_STAMP) synth-local
 	@test -n "$(FN)" || { echo "usage: make invoke FN=<function> [EVENT=events/<file>.json]"; exit 2; }
-	$(PY) -m local invoke $(FN) --template $(LOCAL_TEMPLATE) $(if $(EVENT),-e $(EVENT))
+	@$(PY) -m local invoke $(FN) --template $(LOCAL_TEMPLATE) --state-dir $(LOCAL_STATE) $(if $(EVENT),-e $(EVENT))
 
 # The live-safe end-to-end checks against any stack: OUTPUTS is the file `cdk deploy --outputs-file`
 # wrote (or .local/outputs.json); through ApiUrl and CdnUrl. Needs AWS credentials for that stack.
@@ -126,7 +131,8 @@ preflight: $(VENV_STAMP)
 # Move dead-letter messages back to their source queue (QUEUE=name or URL; TO=, MAX= optional).
 # Locally it targets the running local stack; with AWS credentials, the deployed stack.
 redrive: $(VENV_STAMP)
-	$(PY) -m tools.redrive $(QUEUE) $(if $(TO),--to $(TO)) $(if $(MAX),--max $(MAX)) $(if $(wildcard .local/outputs.json),--outputs .local/outputs.json)
+	@test -n "$(QUEUE)" || { echo "usage: make redrive QUEUE=<dlq name or URL> [TO=<queue>] [MAX=<n>]"; exit 2; }
+	@$(PY) -m tools.redrive $(QUEUE) $(if $(TO),--to $(TO)) $(if $(MAX),--max $(MAX)) $(if $(wildcard $(LOCAL_STATE)/outputs.json),--outputs $(LOCAL_STATE)/outputs.json)
 
 # Regenerate the generated parts of docs/ from the code and the synthesized template: the C4
 # diagrams in docs/architecture.md, docs/events.md, docs/openapi.json and docs/api.md.

@@ -3,6 +3,7 @@ wait until it answers `GET /health`: the e2e tests, the benchmarks and the fuzz 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -32,6 +33,7 @@ class StackProcess:
     base_url: str  # the ApiUrl, ending in "/"
     aws_endpoint: str
     state_dir: Path
+    group: bool = False  # its own process group (`make dev`): stopped like Ctrl-C stops it
 
     def log_tail(self, chars: int = 4000) -> str:
         log = self.state_dir / "serve.log"
@@ -43,10 +45,17 @@ class StackProcess:
         return outputs
 
     def stop(self) -> None:
-        self.process.send_signal(signal.SIGTERM)
+        if self.group:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.process.pid, signal.SIGINT)
+        else:
+            self.process.send_signal(signal.SIGTERM)
         try:
             self.process.wait(timeout=15)
         except subprocess.TimeoutExpired:
+            if self.group:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(self.process.pid, signal.SIGKILL)
             self.process.kill()
             self.process.wait()
 
@@ -57,6 +66,20 @@ def _healthy(base_url: str) -> bool:
             return bool(response.status == 200)
     except OSError:
         return False
+
+
+@dataclass(frozen=True)
+class Ports:
+    """Where a stack listens (every one a free port unless given)."""
+
+    port: int
+    aws_port: int
+    stripe_port: int
+    cdn_port: int
+
+    @classmethod
+    def free(cls) -> Ports:
+        return cls(free_port(), free_port(), free_port(), free_port())
 
 
 def start_stack(
@@ -70,22 +93,55 @@ def start_stack(
     """A local stack serving `template` on free ports of `listen`; `StackDidNotStart` (with its log)
     otherwise."""
     state = state_dir or Path(tempfile.mkdtemp(prefix="commerce-local-"))
-    port, aws_port, stripe_port = free_port(), free_port(), free_port()
+    ports = Ports.free()
     command = [
         sys.executable, "-m", "local", "serve",
         "--template", str(template),
-        "--port", str(port),
-        "--aws-port", str(aws_port),
-        "--stripe-port", str(stripe_port),
+        "--port", str(ports.port),
+        "--aws-port", str(ports.aws_port),
+        "--stripe-port", str(ports.stripe_port),
         "--state-dir", str(state),
         "--listen", listen,
         *extra_args,
     ]  # fmt: skip
     env = {k: v for k, v in os.environ.items() if k not in ("AWS_ENDPOINT_URL", "AWS_PROFILE")}
+    return _started(command, env, ports, state, deadline_s, listen=listen)
+
+
+def start_make_dev(ports: Ports, state_dir: Path, *, deadline_s: float = START_DEADLINE_S) -> StackProcess:
+    """The stack exactly as the README starts it — `make dev` — with its ports and state directory
+    given the documented way (PORT, AWS_PORT, STRIPE_PORT, CDN_PORT, LOCAL_STATE); in its own process
+    group, so stopping it is Ctrl-C for `make` and the stack together."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "MAKE", "MFLAGS"))}
+    env.update(
+        PORT=str(ports.port),
+        AWS_PORT=str(ports.aws_port),
+        STRIPE_PORT=str(ports.stripe_port),
+        CDN_PORT=str(ports.cdn_port),
+        LOCAL_STATE=str(state_dir),
+    )
+    return _started(["make", "--no-print-directory", "dev"], env, ports, state_dir, deadline_s, group=True)
+
+
+def _started(
+    command: list[str],
+    env: dict[str, str],
+    ports: Ports,
+    state: Path,
+    deadline_s: float,
+    *,
+    group: bool = False,
+    listen: str = "127.0.0.1",
+) -> StackProcess:
+    state.mkdir(parents=True, exist_ok=True)
     with (state / "serve.log").open("wb") as log:
-        process = subprocess.Popen(command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env=env)
+        process = subprocess.Popen(
+            command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=group
+        )
     host = connect_address(listen)
-    stack = StackProcess(process, f"http://{host}:{port}/", f"http://{host}:{aws_port}", state)
+    stack = StackProcess(
+        process, f"http://{host}:{ports.port}/", f"http://{host}:{ports.aws_port}", state, group
+    )
     until = time.monotonic() + deadline_s
     while not _healthy(stack.base_url):
         if process.poll() is not None:

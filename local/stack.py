@@ -58,6 +58,40 @@ class StackOptions:
     limits: Limits | None = None
 
 
+class PortInUse(RuntimeError):
+    """A port the stack needs is taken: it refuses to start rather than run without a part."""
+
+
+#: What listens where: (option attribute, the part, its environment variable, its option).
+PORTS = (
+    ("port", "the API", "PORT", "--port"),
+    ("aws_port", "the AWS stand-in", "AWS_PORT", "--aws-port"),
+    ("stripe_port", "the Stripe stub", "STRIPE_PORT", "--stripe-port"),
+    ("cdn_port", "the CDN", "CDN_PORT", "--cdn-port"),
+)
+
+
+def check_ports(options: StackOptions) -> None:
+    """Fail fast, before anything starts, when a port the stack needs is taken (or given twice).
+    Port 0 (any free port) is always fine; the CDN's port only counts when the CDN is served."""
+    taken: dict[int, str] = {}
+    for attribute, part, variable, option in PORTS:
+        port = getattr(options, attribute)
+        if port is None or port == 0:
+            continue
+        if port in taken:
+            raise PortInUse(
+                f"{part} and {taken[port]} were both given port {port}: set {variable} ({option}) "
+                "to another port"
+            )
+        taken[port] = part
+        if not port_is_free(port, options.listen):
+            raise PortInUse(
+                f"port {port} for {part} is in use (another `make dev`?): stop that, or set "
+                f"{variable} ({option}) to a free port, e.g. `make dev {variable}={port + 10000}`"
+            )
+
+
 class LocalStack:
     def __init__(self, options: StackOptions) -> None:
         self.options = options
@@ -88,8 +122,7 @@ class LocalStack:
     def start(self) -> LocalStack:
         began = time.monotonic()
         opts = self.options
-        if not port_is_free(opts.port, opts.listen):
-            raise RuntimeError(f"port {opts.port} is in use (set --port / PORT)")
+        check_ports(opts)
         self.moto = MotoServer(opts.aws_port, opts.listen, limits=opts.limits).start()
         clients = Clients(self.aws_endpoint)
         provisioner = Provisioner(self.template, clients)
@@ -168,9 +201,6 @@ class LocalStack:
 
     @staticmethod
     def _bind_cdn(cdn: Cdn, port: int, listen: str) -> CdnServer:
-        if port and not port_is_free(port, listen):
-            log.warning("CDN port %d is in use; serving the CDN on a free port instead", port)
-            port = 0
         return CdnServer(cdn, port, listen)
 
     # -- invokers ------------------------------------------------------------------------------
@@ -221,9 +251,12 @@ class LocalStack:
                 secret,
                 limits=self.options.limits.stripe_limits if self.options.limits else None,
             )
-        except Exception:
-            log.exception("the Stripe stub did not start; payments will fail")
-            return None
+        except OSError as exc:
+            # Without the stub nothing can be charged: a stack that cannot work does not start.
+            raise PortInUse(
+                f"the Stripe stub cannot listen on {self.options.listen}:{self.options.stripe_port} "
+                f"({exc.strerror}); choose another port with STRIPE_PORT (--stripe-port)"
+            ) from exc
         base = f"http://{self.host}:{self.options.stripe_port}"
         log.info("Stripe stub on %s", base)
         return base
