@@ -9,7 +9,6 @@ import os
 import re
 import threading
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -24,7 +23,6 @@ from local.moto_server import Clients, MotoServer
 from local.net import connect_address, port_is_free
 from local.pollers import Mappings
 from local.provision import Provisioner
-from local.proxy import HttpRequest
 from local.runtime import InvokeResult, Runtime
 from local.seed import SeedTarget, seed
 from local.server import ApiServer
@@ -186,7 +184,7 @@ class LocalStack:
             # demo products. The requests go through the same gateway, in process.
 
             self.runtime.provisioned.wait(timeout=60)
-            seed(self.seed_target(), opts.repo_root, transport=_in_process(gateway, self.api_url))
+            seed(self.seed_target(), opts.repo_root)
         if gateway is not None:
             self.server = ApiServer(gateway, opts.port, opts.listen).start()
         if self.cdn is not None:
@@ -341,21 +339,3 @@ def _write_json(path: Path, value: Any) -> None:
     tmp = path.with_suffix(".tmp")
     tmp.write_text(json.dumps(value, indent=2) + "\n")
     tmp.replace(path)
-
-
-def _in_process(gateway: Gateway, api_url: str) -> Callable[[str, str, Any, str | None], tuple[int, Any]]:
-    """A seed transport that calls the gateway directly instead of over HTTP."""
-
-    def request(method: str, url: str, body: Any = None, token: str | None = None) -> tuple[int, Any]:
-        path, _, query = url.removeprefix(api_url.rstrip("/")).partition("?")
-        headers = [("Content-Type", "application/json"), ("Host", "127.0.0.1")]
-        if token:
-            headers.append(("Authorization", f"Bearer {token}"))
-        data = b"" if body is None else json.dumps(body).encode()
-        response = gateway.handle(HttpRequest(method, path or "/", query, headers, data, "127.0.0.1"))
-        try:
-            return response.status, json.loads(response.body) if response.body else None
-        except ValueError:
-            return response.status, response.body.decode(errors="replace")
-
-    return request

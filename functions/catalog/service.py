@@ -36,8 +36,11 @@ class Catalog:
             raise domain.ProductNotFound()
         return found[0]
 
-    def create_product(self, fields: dict[str, Any], *, correlation_id: str) -> dict[str, Any]:
-        product = domain.new_product(fields)
+    def create_product(
+        self, fields: dict[str, Any], *, correlation_id: str, product_id: str | None = None
+    ) -> dict[str, Any]:
+        """A new product; its id is new unless given (the local stack's demo data has fixed ids)."""
+        product = domain.new_product(fields, product_id=product_id)
         self.store.create(product, _event_data(ProductCreated, product), correlation_id=correlation_id)
         return product
 

@@ -55,8 +55,10 @@ class Accounts:
         *,
         correlation_id: str = "",
         roles: Sequence[str] = DEFAULT_ROLES,
+        user_id: str | None = None,
     ) -> NewAccount:
-        user_id = str(uuid.uuid4())
+        """A new account; its id is new unless given (the local stack's demo data has fixed ids)."""
+        user_id = user_id or str(uuid.uuid4())
         email = email.strip()
         account = NewAccount(
             user_id=user_id,

@@ -132,7 +132,13 @@ class Orders:
     # ---- placing ------------------------------------------------------------------------------
 
     def place_order(
-        self, *, user_id: str, idempotency_key: str | None, request: PlaceOrderRequest, correlation_id: str
+        self,
+        *,
+        user_id: str,
+        idempotency_key: str | None,
+        request: PlaceOrderRequest,
+        correlation_id: str,
+        order_id: str | None = None,
     ) -> Placed:
         """Happy path: one BatchGetItem (idempotency record + catalog prices), one TransactWriteItems.
 
@@ -156,6 +162,7 @@ class Orders:
             payment_method_id=request.paymentMethodId,
             shipping_address=request.shippingAddress,
             now=self.clock(),
+            order_id=order_id,  # new unless given (the local stack's demo data has fixed ids)
         )
         event = OrderPlaced(
             orderId=order["orderId"],

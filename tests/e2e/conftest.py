@@ -16,6 +16,10 @@ when missing or stale), or `$LOCAL_TEMPLATE` when set. Failed SQS messages are r
 (`--sqs-retry-delay 0`) so that redrive to a DLQ takes a moment instead of visibility timeouts.
 The stack's own log is `<state dir>/serve.log` (its tail is shown when the stack fails to start),
 each function's log `<state dir>/logs/<LogicalId>.log`.
+
+`dev_stack` is another stack, one per test module, started exactly as the README says (`make dev`,
+ports and state directory from PORT, AWS_PORT, CDN_PORT, STRIPE_PORT, LOCAL_STATE) and freshly
+seeded: what the docs' commands and the events/ samples are run against.
 """
 
 from __future__ import annotations
@@ -34,7 +38,7 @@ from typing import Any
 import boto3
 import pytest
 
-from local.launch import StackDidNotStart, start_stack
+from local.launch import Ports, StackDidNotStart, StackProcess, start_make_dev, start_stack
 from local.net import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -173,3 +177,37 @@ def sam_local_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalS
     yield from _run_local_stack(
         tmp_path_factory.mktemp("sam-local-stack"), listen=docker_gateway() or "0.0.0.0"
     )
+
+
+@dataclass
+class DevStack:
+    """A `make dev` stack on free ports: what a reader of the docs has running."""
+
+    ports: Ports
+    state_dir: Path
+    started: StackProcess
+
+    @property
+    def base_url(self) -> str:
+        return self.started.base_url
+
+    def outputs(self) -> dict[str, Any]:
+        return dict(self.started.outputs()[STACK_NAME])
+
+    def log_tail(self) -> str:
+        return self.started.log_tail()
+
+
+@pytest.fixture(scope="module")
+def dev_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DevStack]:
+    _ensure_template()
+    state_dir = tmp_path_factory.mktemp("make-dev")
+    ports = Ports.free()
+    try:
+        started = start_make_dev(ports, state_dir)
+    except StackDidNotStart as failed:
+        pytest.fail(f"`make dev` did not start: {failed}")
+    try:
+        yield DevStack(ports, state_dir, started)
+    finally:
+        started.stop()

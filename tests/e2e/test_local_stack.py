@@ -115,10 +115,25 @@ def test_seeded_admin_and_products_are_there_as_soon_as_health_answers(
     password = os.environ.get("DEV_ADMIN_PASSWORD", "admin-password-123")
     status, login = local_stack.json("POST", "/auth/login", {"email": email, "password": password})
     assert status == 200, login
-    seeded = json.loads((ROOT / "local" / "seed_products.json").read_text())
+    demo = json.loads((ROOT / "local" / "demo_data.json").read_text())
     status, page = local_stack.json("GET", "/products?limit=100")
     assert status == 200
-    assert {p["name"] for p in seeded} <= {p["name"] for p in page["items"]}
+    # The fixed ids are what the events/ samples name (events/README.md).
+    assert {(p["productId"], p["name"]) for p in demo["products"]} <= {
+        (p["productId"], p["name"]) for p in page["items"]
+    }
+    customer = demo["customers"][0]
+    status, login = local_stack.json(
+        "POST", "/auth/login", {"email": customer["email"], "password": customer["password"]}
+    )
+    assert status == 200, login
+    status, mine = local_stack.json(
+        "GET", "/orders", headers={"Authorization": f"Bearer {login['accessToken']}"}
+    )
+    assert status == 200, mine
+    assert {o["orderId"] for o in demo["orders"] if o["userId"] == customer["userId"]} <= {
+        o["orderId"] for o in mine["items"]
+    }
 
 
 @pytest.mark.parametrize("method", ["TRACE", "PROPFIND", "PUT"])

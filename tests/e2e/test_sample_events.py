@@ -1,6 +1,8 @@
-"""Every sample event in events/ runs through its function with `python -m local invoke`, and through
-`sam local invoke` where Docker, the SAM CLI, the Lambda base image and the SAM-ready template exist
-(`make sam-check`; skipped saying which is missing otherwise).
+"""Every sample event in events/ works against `make dev` as it is seeded: `make invoke` runs it
+through its function on a freshly seeded stack (started by `make dev`) and it answers what
+events/README.md says; every function also runs its sample through `sam local invoke` where Docker,
+the SAM CLI, the Lambda base image and the SAM-ready template exist (`make sam-check`; skipped
+saying which is missing otherwise).
 
 `events/<service>.<module>.json` belongs to the function whose handler is `<service>.<module>.lambda_handler`.
 """
@@ -8,36 +10,55 @@
 from __future__ import annotations
 
 import json
+import os
+import re
 import subprocess
-import sys
 import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.e2e.conftest import ROOT, LocalStackProcess
+from tests.e2e.conftest import ROOT, DevStack, LocalStackProcess
 from tests.e2e.test_saga import admin_token
 
 pytestmark = pytest.mark.e2e
 
 EVENTS = sorted((ROOT / "events").glob("*.json"))
+#: `| \`<sample>.json\` | <answer> (why) |` rows of events/README.md.
+_ROW = re.compile(r"^\|\s*`(?P<sample>[\w.]+\.json)`\s*\|\s*(?P<answer>\S+)")
 
 
-def _functions_by_handler(template: dict[str, Any]) -> dict[str, str]:
-    return {
-        str(r["Properties"].get("Handler")): logical_id
-        for logical_id, r in template["Resources"].items()
-        if r.get("Type") == "AWS::Lambda::Function"
-    }
+def _rows() -> dict[str, str]:
+    lines = (ROOT / "events" / "README.md").read_text().splitlines()
+    return {m["sample"]: line for line in lines if (m := _ROW.match(line))}
 
 
-def _invoke_locally(local_stack: LocalStackProcess, function: str, event: Path) -> tuple[int, Any, str]:
+def documented_answers() -> dict[str, str]:
+    return {sample: str(_ROW.match(line)["answer"]) for sample, line in _rows().items()}  # type: ignore[index]
+
+
+def function_for(sample: Path) -> str:
+    """`FN=` for a sample: its name, unless its row says otherwise (`FN=...`: a shared handler)."""
+    named = re.search(r"`FN=(\w+)`", _rows().get(sample.name, ""))
+    return named[1] if named else sample.stem
+
+
+def make_invoke(dev_stack: DevStack, sample: Path) -> tuple[int, Any, str]:
+    """`make invoke FN=<service>.<module> EVENT=events/<file>`, as events/README.md says, against
+    the stack (its state directory: LOCAL_STATE)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "MAKE", "MFLAGS"))}
+    env["LOCAL_STATE"] = str(dev_stack.state_dir)
+    command = [
+        "make",
+        "--no-print-directory",
+        "invoke",
+        f"FN={function_for(sample)}",
+        f"EVENT=events/{sample.name}",
+    ]
     done = subprocess.run(
-        [sys.executable, "-m", "local", "invoke", function, "-e", str(event),
-         "--template", str(json.loads((local_stack.state_dir / "state.json").read_text())["template"]),
-         "--state-dir", str(local_stack.state_dir)],
-        cwd=ROOT, capture_output=True, text=True, timeout=120, check=False,
+        command,
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=180, check=False,
     )  # fmt: skip
     try:
         output = json.loads(done.stdout) if done.stdout.strip() else None
@@ -46,18 +67,41 @@ def _invoke_locally(local_stack: LocalStackProcess, function: str, event: Path) 
     return done.returncode, output, done.stderr
 
 
-@pytest.mark.parametrize("event", EVENTS, ids=[p.stem for p in EVENTS])
-def test_sample_event_runs_through_its_function(local_stack: LocalStackProcess, event: Path) -> None:
-    handler = f"{event.stem}.lambda_handler"
-    function = _functions_by_handler(local_stack.template).get(handler)
-    if function is None:
-        pytest.skip(f"no function with handler {handler} in the template")
-    code, output, stderr = _invoke_locally(local_stack, function, event)
-    if isinstance(output, dict) and output.get("errorMessage") == "Unauthorized":
-        return  # how a Lambda authorizer denies a token (a sample token cannot stay valid)
-    assert code == 0, f"{function} failed on {event.name}: {output}\n{stderr[-3000:]}"
+def answer_of(output: Any, logs: str) -> str:
+    """What a sample answered, in the words of events/README.md."""
     if isinstance(output, dict) and "statusCode" in output:
-        assert output["statusCode"] < 500, f"{event.name}: {output}"
+        return str(output["statusCode"])
+    if isinstance(output, dict) and output.get("errorMessage") == "Unauthorized":
+        return "Unauthorized"  # how a Lambda authorizer refuses a token
+    if isinstance(output, dict) and "policyDocument" in output:
+        return "Allow"
+    dead_lettered = "sent to the dead-letter queue" in logs
+    if isinstance(output, dict) and output.get("batchItemFailures") == [] and not dead_lettered:
+        return "ok"
+    if output is None and not dead_lettered:
+        return "ok"  # a stream or rule consumer that returns nothing
+    return f"failed: {output}"
+
+
+def test_every_sample_has_its_documented_answer_and_every_answer_its_sample() -> None:
+    assert set(documented_answers()) == {path.name for path in EVENTS}
+
+
+@pytest.mark.parametrize("event", EVENTS, ids=[p.stem for p in EVENTS])
+def test_sample_event_answers_as_documented_against_the_seeded_stack(
+    dev_stack: DevStack, event: Path
+) -> None:
+    expected = documented_answers().get(event.name)
+    assert expected, f"events/README.md does not say what {event.name} answers"
+    code, output, stderr = make_invoke(dev_stack, event)
+    assert code == 0 or expected == "Unauthorized", (
+        f"make invoke failed on {event.name}: {output}\n{stderr[-3000:]}"
+    )
+    answered = answer_of(output, stderr)
+    assert answered == expected, (
+        f"{event.name} answered {answered} against the seeded `make dev`, events/README.md says {expected}:"
+        f"\n{json.dumps(output, indent=2)[:2000] if isinstance(output, dict) else output}\n{stderr[-3000:]}"
+    )
 
 
 @pytest.fixture(scope="module")
