@@ -4,11 +4,12 @@
                          [--mode all]
 
 Starts `python -m local serve` on free loopback ports (local/launch.py), registers a user and
-logs in, then runs every operation of the generated OpenAPI document with that bearer token and two
-checks: `not_a_server_error` (no 5xx, whatever the input) and `response_schema_conformance` (every
-documented response matches its schema). `DELETE /users/me` runs last, on its own, so the token's
-user is not deleted half-way. `--mode all` generates negative data too (inputs that violate the
-schema: wrong types, out-of-range values, missing fields), which must end in a 4xx, never a 5xx; the
+logs in, then runs every operation of the generated OpenAPI document with that bearer token and three
+checks: `not_a_server_error` (no 5xx, whatever the input), `response_schema_conformance` (every
+documented response matches its schema) and `status_code_conformance` (every status answered is one
+the operation documents). `DELETE /users/me` runs last, on its own, so the token's user is not
+deleted half-way. `--mode all` generates negative data too (inputs that violate the schema: wrong
+types, out-of-range values, missing fields), which must end in a documented 4xx, never a 5xx; the
 `stateful` phase chains operations through the document's links. Exit status: schemathesis'
 (0 = no failure).
 """
@@ -29,7 +30,7 @@ from local.launch import start_stack
 ROOT = Path(__file__).resolve().parents[1]
 
 SCHEMA = ROOT / "docs" / "openapi.json"
-CHECKS = "not_a_server_error,response_schema_conformance"
+CHECKS = "not_a_server_error,response_schema_conformance,status_code_conformance"
 LAST = "DELETE /users/me"
 
 

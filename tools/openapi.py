@@ -7,6 +7,14 @@ components; a route defined twice is an error). What is left here is what the me
 - the default 422 Powertools puts on every route (an `HTTPValidationError` JSON body) is dropped:
   our resolver never answers in that shape, and a route that can answer 422 declares its own
   problem+json 422;
+- every operation gets the statuses it can answer that are not its route's own (`SHARED_STATUSES`):
+  the shared resolver's (413/415 from the body guard on every request; 400 for malformed JSON and
+  422 for validation when it takes a JSON body, 422 when a parameter has constraints) and API
+  Gateway's (401 from the authorizer on bearer routes; 413 over 10 MB, 429 throttling and, in prod,
+  403 from the web ACL, on every route). A route declares only its own (its successes and the domain
+  errors its use case raises); where both apply, the descriptions are joined.
+  tests/infra/test_openapi_statuses.py derives every operation's statuses from the code and the
+  templates and fails when the document lists one more or one fewer;
 - component schemas no path reaches (`HTTPValidationError` and its parts) are dropped;
 - paths, methods and schemas are sorted, so the committed file diffs well.
 
@@ -59,6 +67,77 @@ def api_files() -> list[Path]:
     return found
 
 
+PROBLEM_SCHEMA = {"$ref": "#/components/schemas/ProblemDetails"}
+#: (status, when it applies, what it means, whether it reads before the route's own meaning).
+#: `when` is one of: "always", "bearer" (behind the Lambda authorizer), "validated" (a JSON body, or
+#: a parameter with constraints), "json-body".
+SHARED_STATUSES: tuple[tuple[int, str, str, bool], ...] = (
+    (400, "json-body", "Malformed JSON", True),
+    (401, "bearer", "Missing, invalid or expired token", True),
+    (
+        403,
+        "always",
+        "(prod) refused by the web ACL: not through the CDN, too many requests from one client",
+        False,
+    ),
+    (413, "always", "Body over 64 KiB (API Gateway refuses over 10 MB)", True),
+    (415, "always", "A body that is not JSON", True),
+    (422, "validated", "Validation error (`errors` lists each problem)", True),
+    (429, "always", "Throttled by API Gateway (the stage's or the route's rate limit)", False),
+)
+_CONSTRAINTS = ("minLength", "maxLength", "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum",
+                "pattern", "enum", "minItems", "maxItems", "format")  # fmt: skip
+
+
+def _can_fail_validation(schema: dict[str, Any]) -> bool:
+    """A parameter schema a request can miss: constrained, or not a plain string."""
+    options = [option for option in schema.get("anyOf", [schema]) if option.get("type") != "null"]
+    return any(
+        option.get("type", "string") != "string" or set(option) & set(_CONSTRAINTS) for option in options
+    )
+
+
+def _applies(when: str, operation: dict[str, Any]) -> bool:
+    has_body = "application/json" in operation.get("requestBody", {}).get("content", {})
+    if when == "always":
+        return True
+    if when == "bearer":
+        return bool(operation.get("security"))
+    if when == "json-body":
+        return has_body
+    if when == "validated":
+        return has_body or any(
+            _can_fail_validation(p.get("schema", {})) for p in operation.get("parameters", [])
+        )
+    raise ValueError(when)
+
+
+def _joined(first: str, second: str) -> str:
+    if first.lower() == second.lower() or not second:
+        return first
+    return f"{first}; {second[0].lower()}{second[1:]}"
+
+
+def add_shared_statuses(operation: dict[str, Any]) -> None:
+    """Add (or join into the route's own) the statuses the resolver and API Gateway answer with."""
+    responses = operation.setdefault("responses", {})
+    for status, when, meaning, first in SHARED_STATUSES:
+        if not _applies(when, operation):
+            continue
+        code = str(status)
+        own = responses.get(code)
+        if own is None:
+            responses[code] = {
+                "description": meaning[0].upper() + meaning[1:],
+                "content": {"application/problem+json": {"schema": PROBLEM_SCHEMA}},
+            }
+            continue
+        description = own.get("description", "")
+        joined = _joined(meaning, description) if first else _joined(description, meaning)
+        own["description"] = joined[0].upper() + joined[1:]
+    operation["responses"] = dict(sorted(responses.items()))
+
+
 def _drop_default_validation_error(operation: dict[str, Any]) -> None:
     default = operation.get("responses", {}).get("422", {})
     schema = default.get("content", {}).get("application/json", {}).get("schema", {})
@@ -104,6 +183,7 @@ def build() -> dict[str, Any]:
     for operations in paths.values():
         for operation in operations.values():
             _drop_default_validation_error(operation)
+            add_shared_statuses(operation)
     components = document.get("components", {})
     return {
         "openapi": document["openapi"],

@@ -6,11 +6,11 @@ from typing import Any
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.metrics import MetricUnit
 
-from catalog.models import NewProduct, Product, problem_responses
+from catalog.models import NewProduct, Product
 from catalog.wiring import catalog
 from commerce.api import correlation_id, http_handler, json_response, make_resolver, require_admin
 from commerce.observability import metrics, tracer
-from commerce.openapi import BEARER, json_response_doc
+from commerce.openapi import BEARER, json_response_doc, problem_responses
 
 app = make_resolver()
 
@@ -20,7 +20,10 @@ app = make_resolver()
     summary="Create a product (admin)",
     tags=["catalog"],
     security=BEARER,
-    responses={201: json_response_doc("The new product", Product), **problem_responses(400, 401, 403, 422)},
+    responses={
+        201: json_response_doc("The new product", Product),
+        **problem_responses(403, descriptions={403: "Authenticated but not an admin"}),
+    },
 )
 @tracer.capture_method
 def create_product(body: NewProduct) -> Response[Any]:

@@ -7,11 +7,11 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Path
 
 from catalog.caching import cacheable_response
-from catalog.models import Product, problem_responses
+from catalog.models import Product
 from catalog.wiring import catalog
 from commerce.api import http_handler, make_resolver
 from commerce.observability import tracer
-from commerce.openapi import json_response_doc
+from commerce.openapi import json_response_doc, problem_responses
 
 app = make_resolver()
 
@@ -23,7 +23,7 @@ app = make_resolver()
     responses={
         200: json_response_doc("The product (ETag, Cache-Control: public, max-age=30)", Product),
         304: {"description": "Not modified (If-None-Match matched the ETag)"},
-        **problem_responses(404, 422),
+        **problem_responses(404, descriptions={404: "No such product"}),
     },
 )
 @tracer.capture_method

@@ -7,11 +7,11 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
 from catalog.caching import cacheable_response
-from catalog.models import ProductPage, problem_responses
+from catalog.models import ProductPage
 from catalog.wiring import catalog
 from commerce.api import CursorQuery, http_handler, make_resolver
 from commerce.observability import tracer
-from commerce.openapi import json_response_doc
+from commerce.openapi import json_response_doc, problem_responses
 
 app = make_resolver()
 
@@ -23,7 +23,9 @@ app = make_resolver()
     responses={
         200: json_response_doc("A page of products (ETag, Cache-Control: public, max-age=30)", ProductPage),
         304: {"description": "Not modified (If-None-Match matched the ETag)"},
-        **problem_responses(400, 422),
+        **problem_responses(
+            400, descriptions={400: "An invalid cursor (not a nextCursor this API gave you, or changed)"}
+        ),
     },
 )
 @tracer.capture_method

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 from pydantic import ConfigDict, Field
 
-from commerce import openapi
 from commerce.events import AMOUNT_DESCRIPTION, Currency, Money
 from commerce.model import Model
 from commerce.stock import MAX_SHARDS
@@ -75,20 +73,3 @@ class ProductPage(Model):
 
     items: list[Product]
     nextCursor: str | None = None
-
-
-_PROBLEM_DESCRIPTIONS = {
-    400: "Malformed JSON or an invalid cursor",
-    401: "Missing, invalid or expired token",
-    403: "Authenticated but not an admin",
-    404: "No such product",
-    409: "Concurrent change",
-    413: "Body over 64 KiB",
-    415: "Body is not JSON",
-    422: "Validation error",
-}
-
-
-def problem_responses(*statuses: int) -> dict[int, OpenAPIResponse]:
-    """OpenAPI `responses` entries for the problem+json errors a catalog route can answer with."""
-    return openapi.problem_responses(*statuses, descriptions=_PROBLEM_DESCRIPTIONS)

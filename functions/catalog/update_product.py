@@ -6,11 +6,11 @@ from typing import Annotated, Any
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Path
 
-from catalog.models import Product, ProductChanges, problem_responses
+from catalog.models import Product, ProductChanges
 from catalog.wiring import catalog
 from commerce.api import correlation_id, http_handler, json_response, make_resolver, require_admin
 from commerce.observability import tracer
-from commerce.openapi import BEARER, json_response_doc
+from commerce.openapi import BEARER, json_response_doc, problem_responses
 
 app = make_resolver()
 
@@ -22,7 +22,16 @@ app = make_resolver()
     security=BEARER,
     responses={
         200: json_response_doc("The updated product", Product),
-        **problem_responses(400, 401, 403, 404, 409, 422),
+        **problem_responses(
+            403,
+            404,
+            409,
+            descriptions={
+                403: "Authenticated but not an admin",
+                404: "No such product",
+                409: "The product kept changing concurrently; retry",
+            },
+        ),
     },
 )
 @tracer.capture_method

@@ -26,11 +26,7 @@ app = make_resolver()
     responses={
         200: json_response_doc("An access and refresh token pair (Cache-Control: no-store)", TokenPair),
         **problem_responses(
-            400,
             401,
-            413,
-            415,
-            422,
             429,
             descriptions={
                 401: "Wrong password or unknown email (the same answer for both)",

@@ -19,7 +19,7 @@ app = make_resolver()
     tags=["auth"],
     responses={
         204: empty_response_doc("The refresh token and its whole family are revoked"),
-        **problem_responses(400, 401, 413, 415, 422, descriptions={401: "Unknown or expired refresh token"}),
+        **problem_responses(401, descriptions={401: "Unknown or expired refresh token"}),
     },
 )
 @tracer.capture_method

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, ConfigDict, Field
+from pydantic import AfterValidator, ConfigDict, Field, WithJsonSchema
 
 from commerce.model import Model
 
@@ -34,8 +34,18 @@ def _name(value: str) -> str:
     return value
 
 
-Email = Annotated[str, AfterValidator(_email)]
-Name = Annotated[str, AfterValidator(_name)]
+Email = Annotated[
+    str,
+    AfterValidator(_email),
+    WithJsonSchema({"type": "string", "maxLength": MAX_EMAIL_LENGTH, "description": "an email address"}),
+]
+Name = Annotated[
+    str,
+    AfterValidator(_name),
+    WithJsonSchema(
+        {"type": "string", "minLength": 1, "maxLength": 100, "description": "printable characters"}
+    ),
+]
 
 
 class RegisterRequest(Model):

@@ -23,11 +23,7 @@ app = make_resolver()
     responses={
         200: json_response_doc("A new token pair; the presented refresh token is spent", TokenPair),
         **problem_responses(
-            400,
             401,
-            413,
-            415,
-            422,
             descriptions={
                 401: "Unknown, expired, revoked or already used refresh token (reuse revokes its family)"
             },

@@ -21,14 +21,11 @@ app = make_resolver()
     responses={
         201: json_response_doc("The new account", RegisteredUser),
         **problem_responses(
-            400,
             409,
-            413,
-            415,
             422,
             descriptions={
                 409: "An account with this email (case-insensitively) already exists",
-                422: "Validation error (e.g. a password under 10 characters, an invalid email)",
+                422: "E.g. a password under 10 characters, an invalid email, a name over 100 characters",
             },
         ),
     },

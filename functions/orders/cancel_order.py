@@ -11,8 +11,8 @@ from aws_lambda_powertools.metrics import MetricUnit
 
 from commerce.api import correlation_id, current_caller, http_handler, json_response, make_resolver
 from commerce.observability import metrics, tracer
-from commerce.openapi import BEARER, json_response_doc
-from orders.models import Order, problem_responses
+from commerce.openapi import BEARER, json_response_doc, problem_responses
+from orders.models import Order
 from orders.wiring import orders
 
 app = make_resolver()
@@ -23,7 +23,17 @@ app = make_resolver()
     summary="Cancel an order",
     tags=["orders"],
     security=BEARER,
-    responses={200: json_response_doc("The cancelled order", Order), **problem_responses(401, 404, 409, 422)},
+    responses={
+        200: json_response_doc("The cancelled order", Order),
+        **problem_responses(
+            404,
+            409,
+            descriptions={
+                404: "No such order (or not yours)",
+                409: "The order can no longer be cancelled (SHIPPED, REJECTED or CANCELLED)",
+            },
+        ),
+    },
 )
 @tracer.capture_method
 def cancel_order(orderId: Annotated[str, Path(min_length=1, max_length=128)]) -> Response[Any]:

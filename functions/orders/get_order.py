@@ -8,8 +8,8 @@ from aws_lambda_powertools.event_handler.openapi.params import Path
 
 from commerce.api import current_caller, http_handler, json_response, make_resolver
 from commerce.observability import tracer
-from commerce.openapi import BEARER, json_response_doc
-from orders.models import Order, problem_responses
+from commerce.openapi import BEARER, json_response_doc, problem_responses
+from orders.models import Order
 from orders.wiring import orders
 
 app = make_resolver()
@@ -20,7 +20,10 @@ app = make_resolver()
     summary="Get an order",
     tags=["orders"],
     security=BEARER,
-    responses={200: json_response_doc("The order", Order), **problem_responses(401, 404, 422)},
+    responses={
+        200: json_response_doc("The order", Order),
+        **problem_responses(404, descriptions={404: "No such order (or not yours)"}),
+    },
 )
 @tracer.capture_method
 def get_order(orderId: Annotated[str, Path(min_length=1, max_length=128)]) -> Response[Any]:

@@ -8,8 +8,8 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 
 from commerce.api import CursorQuery, current_caller, http_handler, json_response, make_resolver
 from commerce.observability import tracer
-from commerce.openapi import BEARER, json_response_doc
-from orders.models import OrderPage, problem_responses
+from commerce.openapi import BEARER, json_response_doc, problem_responses
+from orders.models import OrderPage
 from orders.wiring import orders
 
 app = make_resolver()
@@ -22,7 +22,9 @@ app = make_resolver()
     security=BEARER,
     responses={
         200: json_response_doc("A page of orders, newest first", OrderPage),
-        **problem_responses(400, 401, 422),
+        **problem_responses(
+            400, descriptions={400: "An invalid cursor (not a nextCursor this API gave you, or changed)"}
+        ),
     },
 )
 @tracer.capture_method

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 from pydantic import ConfigDict, Field, StringConstraints
 
-from commerce import openapi
 from commerce.events import Money
 from commerce.model import Model
 
@@ -78,19 +76,3 @@ class OrderPage(Model):
 
     items: list[Order]
     nextCursor: str | None = None
-
-
-_PROBLEMS = {
-    400: "Malformed JSON, a missing or invalid Idempotency-Key, or an invalid cursor",
-    401: "Missing, invalid or expired token",
-    404: "No such order (or not yours)",
-    409: "The order's status does not allow this",
-    413: "Body over 64 KiB",
-    415: "Body is not JSON",
-    422: "Validation error, unknown product, mixed currencies, or a key reused with another body",
-}
-
-
-def problem_responses(*statuses: int) -> dict[int, OpenAPIResponse]:
-    """OpenAPI `responses` entries for the problem+json errors an orders route can answer with."""
-    return openapi.problem_responses(*statuses, descriptions=_PROBLEMS)

@@ -10,8 +10,8 @@ from aws_lambda_powertools.metrics import MetricUnit
 
 from commerce.api import correlation_id, current_caller, http_handler, json_response, make_resolver
 from commerce.observability import logger, metrics, tracer
-from commerce.openapi import BEARER, json_response_doc
-from orders.models import Order, PlaceOrderRequest, problem_responses
+from commerce.openapi import BEARER, json_response_doc, problem_responses
+from orders.models import Order, PlaceOrderRequest
 from orders.wiring import orders
 
 app = make_resolver()
@@ -26,7 +26,16 @@ app = make_resolver()
         202: json_response_doc(
             "The order (PENDING); the same order again for a replayed key and body", Order
         ),
-        **problem_responses(400, 401, 409, 413, 415, 422),
+        **problem_responses(
+            400,
+            409,
+            422,
+            descriptions={
+                400: "A missing or invalid Idempotency-Key",
+                409: "Another request with this Idempotency-Key is still being placed; retry",
+                422: "An unknown product, mixed currencies, or the Idempotency-Key reused with another body",
+            },
+        ),
     },
 )
 @tracer.capture_method

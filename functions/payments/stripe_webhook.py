@@ -14,13 +14,30 @@ from typing import Any
 from commerce.api import http_handler, make_resolver
 from commerce.errors import MalformedRequest
 from commerce.observability import logger, tracer
+from commerce.openapi import problem_responses
 from payments.stripe_gateway import verify_webhook
 from payments.wiring import payments
 
 app = make_resolver(enable_validation=False, raw_body=True)
 
 
-@app.post("/payments/webhook")
+@app.post(
+    "/payments/webhook",
+    summary="Stripe's webhook",
+    tags=["payments"],
+    responses={
+        200: {"description": 'Handled (or a duplicate of one already handled): `{"received": true}`'},
+        **problem_responses(
+            400,
+            descriptions={
+                400: (
+                    "A missing or bad Stripe-Signature, one more than 5 minutes away, or a signed"
+                    " body that is not a Stripe event: nothing changes"
+                )
+            },
+        ),
+    },
+)
 @tracer.capture_method
 def stripe_webhook() -> dict[str, Any]:
     try:

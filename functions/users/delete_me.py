@@ -23,9 +23,7 @@ app = make_resolver()
         204: empty_response_doc(
             "Profile, credentials and personal data removed, tokens revoked, UserDeleted published"
         ),
-        **problem_responses(
-            401, descriptions={401: "Missing, invalid or expired token, or the account no longer exists"}
-        ),
+        **problem_responses(401, descriptions={401: "The account no longer exists"}),
     },
 )
 @tracer.capture_method

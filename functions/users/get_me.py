@@ -20,9 +20,7 @@ app = make_resolver()
     security=BEARER,
     responses={
         200: json_response_doc("The caller's profile", Profile),
-        **problem_responses(
-            401, descriptions={401: "Missing, invalid or expired token, or the account no longer exists"}
-        ),
+        **problem_responses(401, descriptions={401: "The account no longer exists"}),
     },
 )
 @tracer.capture_method

@@ -21,7 +21,7 @@ app = make_resolver()
     responses={
         200: json_response_doc("The user's profile", Profile),
         **problem_responses(
-            401, 403, 404, descriptions={403: "Authenticated but not an admin", 404: "No such user"}
+            403, 404, descriptions={403: "Authenticated but not an admin", 404: "No such user"}
         ),
     },
 )

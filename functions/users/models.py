@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict
+from pydantic import AfterValidator, BaseModel, ConfigDict, WithJsonSchema
 
 from commerce.model import Model
 
@@ -14,6 +14,8 @@ _PHONE = re.compile(r"^\+?[0-9][0-9 ().-]{3,30}$")
 
 
 def _text(max_length: int) -> AfterValidator:
+    """1 to `max_length` printable characters once stripped."""
+
     def check(value: str) -> str:
         value = value.strip()
         if not 1 <= len(value) <= max_length or not value.isprintable():
@@ -21,6 +23,13 @@ def _text(max_length: int) -> AfterValidator:
         return value
 
     return AfterValidator(check)
+
+
+def _bounds(max_length: int) -> WithJsonSchema:
+    """The schema of a `_text(max_length)` field: the bounds the reference states."""
+    return WithJsonSchema(
+        {"type": "string", "minLength": 1, "maxLength": max_length, "description": "printable characters"}
+    )
 
 
 def _phone(value: str) -> str:
@@ -40,12 +49,16 @@ def _country(value: str) -> str:
 class ShippingAddress(Model):
     model_config = ConfigDict(extra="forbid")
 
-    line1: Annotated[str, _text(200)]
-    line2: Annotated[str, _text(200)] | None = None
-    city: Annotated[str, _text(100)]
-    postalCode: Annotated[str, _text(20)]
-    country: Annotated[str, AfterValidator(_country)]
-    region: Annotated[str, _text(100)] | None = None
+    line1: Annotated[str, _text(200), _bounds(200)]
+    line2: Annotated[str, _text(200), _bounds(200)] | None = None
+    city: Annotated[str, _text(100), _bounds(100)]
+    postalCode: Annotated[str, _text(20), _bounds(20)]
+    country: Annotated[
+        str,
+        AfterValidator(_country),
+        WithJsonSchema({"type": "string", "pattern": "^[A-Za-z]{2}$", "description": "ISO 3166-1 alpha-2"}),
+    ]
+    region: Annotated[str, _text(100), _bounds(100)] | None = None
 
 
 class ProfilePatch(Model):
@@ -53,8 +66,15 @@ class ProfilePatch(Model):
 
     model_config = ConfigDict(extra="forbid")
 
-    name: Annotated[str, _text(100)] | None = None
-    phone: Annotated[str, AfterValidator(_phone)] | None = None
+    name: Annotated[str, _text(100), _bounds(100)] | None = None
+    phone: (
+        Annotated[
+            str,
+            AfterValidator(_phone),
+            WithJsonSchema({"type": "string", "pattern": _PHONE.pattern, "description": "at least 5 digits"}),
+        ]
+        | None
+    ) = None
     shippingAddress: ShippingAddress | None = None
 
     def sent_fields(self) -> dict[str, Any]:

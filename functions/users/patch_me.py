@@ -21,14 +21,11 @@ app = make_resolver()
     responses={
         200: json_response_doc("The updated profile", Profile),
         **problem_responses(
-            400,
             401,
-            413,
-            415,
             422,
             descriptions={
-                401: "Missing, invalid or expired token, or the account no longer exists",
-                422: "Validation error, or a field other than name, phone, shippingAddress (e.g. roles)",
+                401: "The account no longer exists",
+                422: "E.g. a field other than name, phone, shippingAddress (such as roles), an empty name",
             },
         ),
     },

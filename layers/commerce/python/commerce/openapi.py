@@ -17,19 +17,6 @@ from commerce.problems import PROBLEM_CONTENT_TYPE
 BEARER: list[dict[str, list[str]]] = [{"bearerAuth": []}]
 """`security=` of a route behind the Lambda authorizer (`Authorization: Bearer <access token>`)."""
 
-#: What each status means when a service has nothing more specific to say.
-DEFAULT_PROBLEMS: Mapping[int, str] = {
-    400: "Malformed JSON",
-    401: "Missing, invalid or expired token",
-    403: "Authenticated but not allowed",
-    404: "Not found",
-    409: "Conflict",
-    413: "Body over 64 KiB",
-    415: "Body is not JSON",
-    422: "Validation error",
-    429: "Too many requests (see Retry-After)",
-}
-
 
 class ValidationIssue(Model):
     loc: list[str]
@@ -46,16 +33,16 @@ class ProblemDetails(Model):
     errors: list[ValidationIssue] | None = None
 
 
-def problem_responses(
-    *statuses: int, descriptions: Mapping[int, str] | None = None
-) -> dict[int, OpenAPIResponse]:
-    """OpenAPI `responses` entries for the problem+json errors a route can answer with.
-
-    `descriptions` overrides DEFAULT_PROBLEMS for the statuses it names."""
-    meaning = {**DEFAULT_PROBLEMS, **(descriptions or {})}
+def problem_responses(*statuses: int, descriptions: Mapping[int, str]) -> dict[int, OpenAPIResponse]:
+    """OpenAPI `responses` entries for the route's own problem+json errors (the domain errors its use
+    case raises), each described for this route. The statuses every route shares (the body guard,
+    validation, the authorizer, API Gateway's) are added by tools/openapi.py."""
+    missing = [status for status in statuses if status not in descriptions]
+    if missing:
+        raise ValueError(f"describe {missing} for this route")
     return {
         status: {
-            "description": meaning[status],
+            "description": descriptions[status],
             "content": {PROBLEM_CONTENT_TYPE: {"model": ProblemDetails}},
         }
         for status in statuses
