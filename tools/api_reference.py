@@ -334,6 +334,7 @@ def render(openapi: dict[str, Any], template: dict[str, Any]) -> str:
         "```bash",
         "API=http://127.0.0.1:3000/            "
         "# deployed: API=$(jq -r '.\"Commerce-dev\".ApiUrl' outputs.json)",
+        "curl -s -o /dev/null -w '%{http_code}' \"${API}swagger\"   # prints: 200",
         "```",
         "",
         "| route | auth | success |",
