@@ -213,3 +213,25 @@ def test_a_hash_in_a_heredoc_is_text_not_a_prints_comment(tmp_path: Path) -> Non
 def test_curl_fails_the_block_on_an_http_error_unless_the_line_says_what_it_prints() -> None:
     script, _ = doc_commands.script_for(doc_commands.Block("doc.md", 1, "bash", ("curl -s x",), None), TARGET)
     assert "--fail-with-body" in script
+
+
+def test_the_readme_prerequisites_name_every_tool_the_local_blocks_call() -> None:
+    """Issue 22, finding 10: the tour used `jq`, which the prerequisites did not name."""
+    from tests.e2e.test_docs import TOOLS
+
+    readme = (ROOT / "README.md").read_text()
+    prerequisites = readme.split("## Prerequisites", 1)[1].split("\n## ", 1)[0]
+    named = {"curl": "`curl`", "jq": "`jq`", "openssl": "`openssl`", "aws": "AWS CLI"}
+    assert set(TOOLS) == set(named)
+    commands = [
+        line
+        for path in doc_commands.documented_files(ROOT)
+        for item in doc_commands.blocks(path, ROOT)
+        if item.marker is not None and item.marker.kind == "local"
+        for line in item.lines
+    ]
+    for tool, words in named.items():
+        assert any(re.search(rf"(^|[\s|(]){tool}\s", line) for line in commands), (
+            f"no local block calls {tool}"
+        )
+        assert words in prerequisites, f"README, Prerequisites: name {tool} ({words})"
