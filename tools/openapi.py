@@ -8,8 +8,9 @@ components; a route defined twice is an error). What is left here is what the me
   our resolver never answers in that shape, and a route that can answer 422 declares its own
   problem+json 422;
 - every operation gets the statuses it can answer that are not its route's own (`SHARED_STATUSES`):
-  the shared resolver's (413/415 from the body guard on every request; 400 for malformed JSON and
-  422 for validation when it takes a JSON body, 422 when a parameter has constraints) and API
+  the shared resolver's (the request-body edge on every request: 413/415, and — unless the route
+  reads its body raw — 400 for malformed JSON and 422 for JSON no route takes; 422 for validation
+  when it takes a JSON body or a parameter has constraints) and API
   Gateway's (401 from the authorizer on bearer routes; 413 over 10 MB, 429 throttling and, in prod,
   403 from the web ACL, on every route). A route declares only its own (its successes and the domain
   errors its use case raises); where both apply, the descriptions are joined.
@@ -28,12 +29,15 @@ from __future__ import annotations
 
 import argparse
 import ast
+import importlib
 import json
 import os
 import sys
 import tomllib
 from pathlib import Path
 from typing import Any
+
+from commerce import request_body
 
 ROOT = Path(__file__).resolve().parent.parent
 FUNCTIONS = ROOT / "functions"
@@ -70,10 +74,16 @@ def api_files() -> list[Path]:
 PROBLEM_SCHEMA = {"$ref": "#/components/schemas/ProblemDetails"}
 #: (status, when it applies, what it means, whether it reads before the route's own meaning).
 #: `when` is one of: "always", "bearer" (behind the Lambda authorizer), "validated" (a JSON body, or
-#: a parameter with constraints), "json-body".
+#: a parameter with constraints), "parsed" (the request-body edge parses any body the route is sent:
+#: every route but a raw-body one, `make_resolver(raw_body=True)`).
 SHARED_STATUSES: tuple[tuple[int, str, str, bool], ...] = (
-    (400, "json-body", "Malformed JSON", True),
-    (401, "bearer", "Missing, invalid or expired token", True),
+    (400, "parsed", "Malformed JSON", True),
+    (
+        401,
+        "bearer",
+        "Missing, invalid or expired token, or one whose account is gone, disabled or has revoked its tokens",
+        True,
+    ),
     (
         403,
         "always",
@@ -83,6 +93,14 @@ SHARED_STATUSES: tuple[tuple[int, str, str, bool], ...] = (
     (413, "always", "Body over 64 KiB (API Gateway refuses over 10 MB)", True),
     (415, "always", "A body that is not JSON", True),
     (422, "validated", "Validation error (`errors` lists each problem)", True),
+    (
+        422,
+        "parsed",
+        f"a JSON body no route takes (nested deeper than {request_body.MAX_DEPTH} levels, more than"
+        f" {request_body.MAX_MEMBERS} members in one array or object, an integer of more than"
+        f" {request_body.MAX_INTEGER_DIGITS} digits, a float beyond a double, or not an object)",
+        False,
+    ),
     (429, "always", "Throttled by API Gateway (the stage's or the route's rate limit)", False),
 )
 _CONSTRAINTS = ("minLength", "maxLength", "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum",
@@ -97,14 +115,14 @@ def _can_fail_validation(schema: dict[str, Any]) -> bool:
     )
 
 
-def _applies(when: str, operation: dict[str, Any]) -> bool:
+def _applies(when: str, operation: dict[str, Any], *, raw_body: bool) -> bool:
     has_body = "application/json" in operation.get("requestBody", {}).get("content", {})
     if when == "always":
         return True
     if when == "bearer":
         return bool(operation.get("security"))
-    if when == "json-body":
-        return has_body
+    if when == "parsed":
+        return not raw_body
     if when == "validated":
         return has_body or any(
             _can_fail_validation(p.get("schema", {})) for p in operation.get("parameters", [])
@@ -118,11 +136,11 @@ def _joined(first: str, second: str) -> str:
     return f"{first}; {second[0].lower()}{second[1:]}"
 
 
-def add_shared_statuses(operation: dict[str, Any]) -> None:
+def add_shared_statuses(operation: dict[str, Any], *, raw_body: bool = False) -> None:
     """Add (or join into the route's own) the statuses the resolver and API Gateway answer with."""
     responses = operation.setdefault("responses", {})
     for status, when, meaning, first in SHARED_STATUSES:
-        if not _applies(when, operation):
+        if not _applies(when, operation, raw_body=raw_body):
             continue
         code = str(status)
         own = responses.get(code)
@@ -177,13 +195,27 @@ def merged() -> dict[str, Any]:
     return document
 
 
+def raw_body_operations() -> set[tuple[str, str]]:
+    """(method, path) of every route whose resolver reads its body raw (`raw_body=True`): the
+    request-body edge checks only its size and media type, so it gets no edge 400/422."""
+    found = set()
+    for path in api_files():
+        app = importlib.import_module(f"{path.parent.name}.{path.stem}").app
+        if getattr(app, "raw_body", False):
+            for route in app._static_routes + app._dynamic_routes:
+                route_path = getattr(route, "openapi_path", route.path)
+                found |= {(method.lower(), route_path) for method in route.method.split("|")}
+    return found
+
+
 def build() -> dict[str, Any]:
     document = merged()
+    raw = raw_body_operations()
     paths = document.get("paths", {})
-    for operations in paths.values():
-        for operation in operations.values():
+    for path, operations in paths.items():
+        for method, operation in operations.items():
             _drop_default_validation_error(operation)
-            add_shared_statuses(operation)
+            add_shared_statuses(operation, raw_body=(method, path) in raw)
     components = document.get("components", {})
     return {
         "openapi": document["openapi"],

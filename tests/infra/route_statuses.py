@@ -5,8 +5,10 @@ docs/openapi.json, which tests/infra/test_openapi_statuses.py checks against the
   returned dict is 200) and every domain error the route function, the use case it calls and
   everything they call (in functions/ and the commerce layer) raise, each as its kind's status in
   `commerce.api.PROBLEM_STATUS`;
-- the shared resolver's: 413/415 from the body guard (every request), 400 and 422 from validating a
-  JSON body, 422 from a header, query or path parameter that has constraints or is not a string;
+- the shared resolver's: the request-body edge's refusals on every request (`edge_statuses`, read
+  from `commerce.request_body`: 413/415, and 400/422 unless the route reads its body raw), 400 and
+  422 from validating a JSON body, 422 from a header, query or path parameter that has constraints
+  or is not a string;
 - API Gateway's, from the synthesized templates (see `gateway_statuses`).
 
 Calls are followed by name as Python would resolve them (a function's globals), `self.method()` in
@@ -31,6 +33,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Body
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
+from commerce import request_body
 from commerce.api import PROBLEM_STATUS, CommerceResolver
 from commerce.errors import DomainError
 from commerce.wiring import Provider
@@ -246,11 +249,49 @@ def _constrained(annotation: Any) -> tuple[bool, bool]:
     return False, bool(constraints) or kinds != {str}
 
 
+def edge_statuses(*, raw: bool) -> Derived:
+    """The statuses the request-body edge (`commerce.request_body.read_body`, which
+    `commerce.api.body_problem` runs on every request before routing) refuses a body with: every
+    `BodyRefused(<status>, ...)` it and the module's functions it calls or passes on can build. A
+    raw-body route (`read_body(..., parse=False)`) gets only those before `if not parse: return`."""
+    found = Derived()
+    module_globals = vars(request_body)
+    seen: set[Any] = set()
+
+    def walk(node: ast.AST, where: str) -> None:
+        for child in ast.walk(node):
+            if (
+                isinstance(child, ast.Call)
+                and _resolve(child.func, module_globals) is request_body.BodyRefused
+                and child.args
+                and isinstance(child.args[0], ast.Constant)
+                and isinstance(child.args[0].value, int)
+            ):
+                found.add(child.args[0].value, f"commerce.request_body.{where} refuses the body")
+            elif isinstance(child, ast.Name):
+                target = module_globals.get(child.id)
+                if (
+                    isinstance(target, types.FunctionType)
+                    and target.__module__ == request_body.__name__
+                    and target not in seen
+                ):
+                    seen.add(target)
+                    walk(_tree(target), target.__name__)
+
+    read = request_body.read_body
+    seen.add(read)
+    (definition,) = _tree(read).body  # type: ignore[attr-defined]
+    for statement in definition.body:
+        if raw and isinstance(statement, ast.If) and ast.unparse(statement.test) == "not parse":
+            break
+        walk(statement, read.__name__)
+    return found
+
+
 def resolver_statuses(app: Any, route: Any) -> Derived:
     found = Derived()
     if isinstance(app, CommerceResolver):
-        found.add(413, "commerce.api.body_problem: a body over 64 KiB (every request)")
-        found.add(415, "commerce.api.body_problem: a body that is not JSON (every request)")
+        found.merge(edge_statuses(raw=app.raw_body))
     if not getattr(app, "_enable_validation", False):
         return found
     hints = typing.get_type_hints(inspect.unwrap(route), include_extras=True)

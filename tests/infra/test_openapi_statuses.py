@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from commerce import request_body
 from tests.infra import route_statuses
 from tests.infra.conftest import Synth
 from tools import openapi
@@ -97,3 +98,32 @@ def test_every_api_method_of_the_template_is_a_documented_operation(dev: Synth) 
     }
     assert SWAGGER_UI in methods
     assert methods - documented == {SWAGGER_UI}
+
+
+def _refusal(body: str, *, raw: bool, content_type: str = "application/json", b64: bool = False) -> int:
+    event = {"body": body, "headers": {"Content-Type": content_type}, "isBase64Encoded": b64}
+    try:
+        request_body.read_body(event, parse=not raw)
+    except request_body.BodyRefused as refused:
+        return refused.status
+    return 0
+
+
+@pytest.mark.parametrize("raw", [False, True], ids=["parsed", "raw-body"])
+def test_the_edge_statuses_derived_from_the_code_are_the_ones_it_answers(raw: bool) -> None:
+    # route_statuses.edge_statuses reads the statuses off commerce.request_body's source; bodies
+    # that trip each refusal (and one that is fine) show the derivation misses none and adds none.
+    bodies = [
+        _refusal("x" * (request_body.MAX_BODY_BYTES + 1), raw=raw),
+        _refusal("{}", raw=raw, content_type="text/plain"),
+        _refusal("e30=", raw=raw, b64=True),
+        _refusal("{", raw=raw),
+        _refusal("NaN", raw=raw),
+        _refusal("[]", raw=raw),
+        _refusal("[" * (request_body.MAX_DEPTH + 1) + "]" * (request_body.MAX_DEPTH + 1), raw=raw),
+        _refusal(json.dumps({"a": list(range(request_body.MAX_MEMBERS + 1))}), raw=raw),
+        _refusal('{"a": 1}', raw=raw),
+    ]
+    answered = {status for status in bodies if status}
+    assert answered == route_statuses.edge_statuses(raw=raw).statuses
+    assert answered == ({413, 415} if raw else {400, 413, 415, 422})
