@@ -49,6 +49,7 @@ DOCS = (
     "docs/api.md",
     "docs/runbook.md",
     "docs/identity.md",
+    "docs/security.md",
     "local/README.md",
     "events/README.md",
 )
