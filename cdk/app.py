@@ -18,6 +18,7 @@ def build_app(app: cdk.App) -> CommerceStack:
         "backupCopyRegion",
         "warehousePrincipals",
         "corsOrigins",
+        "snapStart",
     )
     config = stage_config(stage, {key: app.node.try_get_context(key) for key in keys})
     stack = CommerceStack(

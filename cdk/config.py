@@ -20,6 +20,9 @@ every one has a default that is unique per stage, so two stages can share an acc
 Flash-sale sizing (docs/capacity.md): `POST /orders` has its own route throttle (prod 5,000 requests
 a second, burst 5,000: the account's default regional limits are 10,000 and 5,000), and the reserve
 consumer polls with up to `reserve_concurrency` concurrent batches.
+- `snapStart` (prod: `true`, dev: `false`): the request path (the authorizer and every API route
+  function) runs as published versions behind the alias `live` with Lambda SnapStart, primed
+  before the snapshot (docs/performance.md); `false` keeps it on `$LATEST`.
 """
 
 from __future__ import annotations
@@ -63,6 +66,7 @@ class StageConfig:
     create_api_gateway_cloudwatch_role: bool
     backup_copy_region: str | None
     firewall: bool
+    snap_start: bool
     #: Internal systems that may put events on the bus, each for its own source only (bus policy):
     #: account ids or role ARNs from `-c warehousePrincipals=...` (comma-separated); none by default.
     warehouse_principals: tuple[str, ...] = ()
@@ -133,6 +137,16 @@ def _origins(value: Any, default: tuple[str, ...]) -> tuple[str, ...]:
     if "*" in origins and len(origins) > 1:
         raise ValueError("corsOrigins: * allows every origin; list none beside it")
     return origins
+def _flag(context: Mapping[str, Any], name: str, default: bool) -> bool:
+    value = context.get(name)
+    if value is None or value == "":
+        return default
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text not in ("true", "false"):
+        raise ValueError(f"{name} must be true or false, not {value!r}")
+    return text == "true"
 
 
 def _positive(context: Mapping[str, Any], name: str, default: float) -> float:
@@ -174,6 +188,7 @@ def stage_config(stage: str, context: Mapping[str, Any] | None = None) -> StageC
             orders_rate_limit=5000,
             orders_burst_limit=5000,
             reserve_concurrency=100,
+            snap_start=_flag(context, "snapStart", default=True),
             **common,
         )
     if stage == "dev":
@@ -189,6 +204,7 @@ def stage_config(stage: str, context: Mapping[str, Any] | None = None) -> StageC
             backup_copy_region=None,
             firewall=False,
             cors_origins=_origins(context.get("corsOrigins"), ("*",)),
+            snap_start=_flag(context, "snapStart", default=False),
             **common,
         )
     raise ValueError(f"unknown stage {stage!r}: use -c stage=dev or -c stage=prod")

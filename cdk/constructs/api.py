@@ -1,5 +1,9 @@
 """The public REST API: stage with tracing, access logs and throttling, problem+json gateway
-responses, a Lambda token authorizer, and one Lambda proxy integration per route."""
+responses, a Lambda token authorizer, and one Lambda proxy integration per route.
+
+When the stage runs the request path on SnapStart (`StageConfig.snap_start`), the authorizer and
+every route's integration (and their invoke permissions) name the function's alias `live` of its
+latest published version (cdk/constructs/snap_start.py) instead of the function itself."""
 
 from __future__ import annotations
 
@@ -14,6 +18,7 @@ from aws_cdk import aws_logs as logs
 from constructs import Construct
 
 from cdk.config import StageConfig
+from cdk.constructs.snap_start import snap_start_alias
 from cdk.nag import acknowledge, acknowledge_api, acknowledge_public_method
 
 #: API Gateway's own error responses and the status each one answers with. Unknown routes
@@ -182,10 +187,15 @@ class Api(Construct):
     def url(self) -> str:
         return self.rest_api.url
 
-    def use_authorizer(self, function: lambda_.IFunction) -> None:
+    def invocation_target(self, function: lambda_.Function) -> lambda_.IFunction:
+        """What API Gateway invokes for `function`: its SnapStart alias when the stage runs the
+        request path on SnapStart, else the function (`$LATEST`)."""
+        return snap_start_alias(function) if self.config.snap_start else function
+
+    def use_authorizer(self, function: lambda_.Function) -> None:
         """Install the Lambda token authorizer (from the identity service). It is created in
         `finalize()`, for the protected routes; its results are not cached (`AUTHORIZER_CACHE_TTL`)."""
-        self._authorizer_function = function
+        self._authorizer_function = self.invocation_target(function)
 
     def _create_authorizer(self, function: lambda_.IFunction) -> apigw.TokenAuthorizer:
         return apigw.TokenAuthorizer(
@@ -205,7 +215,7 @@ class Api(Construct):
         self,
         method: str,
         path: str,
-        function: lambda_.IFunction,
+        function: lambda_.Function,
         *,
         authenticated: bool,
         throttle: tuple[int, int] | None = None,
@@ -219,10 +229,11 @@ class Api(Construct):
         if self.config.cors_origins:
             assert isinstance(function, lambda_.Function), "API routes are this app's own functions"
             function.add_environment("CORS_ORIGINS", ",".join(self.config.cors_origins))
+        target = self.invocation_target(function)
         if authenticated:
-            self._protected_routes.append((method, path, function))
+            self._protected_routes.append((method, path, target))
             return
-        api_method = self._add_method(method, path, function, authorization_type=apigw.AuthorizationType.NONE)
+        api_method = self._add_method(method, path, target, authorization_type=apigw.AuthorizationType.NONE)
         acknowledge_public_method(api_method)
 
     def _add_method(

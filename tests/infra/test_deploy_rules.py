@@ -171,11 +171,16 @@ def test_api_functions_finish_within_the_integration_timeout(stage: Synth) -> No
     # REST API integrations time out after 29 s: a longer function timeout only hides a 504.
     # https://docs.aws.amazon.com/apigateway/latest/developerguide/limits.html
     functions = stage.resources("AWS::Lambda::Function")
+    aliases = stage.resources("AWS::Lambda::Alias")
     for permission in stage.resources("AWS::Lambda::Permission").values():
         props = permission["Properties"]
         if props["Principal"] != "apigateway.amazonaws.com":
             continue
-        function_id = props["FunctionName"]["Fn::GetAtt"][0]
+        name = props["FunctionName"]
+        if "Ref" in name:  # the SnapStart alias of the function (prod)
+            function_id = aliases[name["Ref"]]["Properties"]["FunctionName"]["Ref"]
+        else:
+            function_id = name["Fn::GetAtt"][0]
         assert functions[function_id]["Properties"].get("Timeout", 3) <= 29, function_id
 
 
@@ -538,9 +543,11 @@ def test_token_functions_get_the_key_set_at_deploy_time(stage: Synth) -> None:
 
 # ---- headroom (finding 17) --------------------------------------------------------------------------------
 
-#: Budgets: 75 % of CloudFormation's 500 resources and 200 parameters per stack, half of
-#: CloudWatch's 500 widgets per dashboard, so the next services fit without a scramble.
-RESOURCE_BUDGET = 375
+#: Budgets: 85 % of CloudFormation's 500 resources (75 % until the SnapStart request path added a
+#: version and an alias per API function, 40 in all: docs/decisions.md 21) and 75 % of its 200
+#: parameters per stack, half of CloudWatch's 500 widgets per dashboard, so the next services fit
+#: without a scramble.
+RESOURCE_BUDGET = 425
 PARAMETER_BUDGET = 150
 WIDGET_BUDGET = 250
 
