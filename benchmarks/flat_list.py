@@ -91,9 +91,10 @@ def measure(sizes: list[int], calls: int) -> dict[str, Any]:
 
 
 def _measure_size(size: int, calls: int) -> dict[str, Any]:
+    from commerce.aws import clear as aws_clear
     from commerce.aws import client
 
-    client.cache_clear()
+    aws_clear()
     dynamodb = client("dynamodb")
     for name in ("orders", "catalog"):
         dynamodb.create_table(

@@ -87,6 +87,28 @@ def _load_handler(handler: str) -> Any:
     return function
 
 
+def _run_snapshot_hooks() -> dict[str, float]:
+    """What Lambda does for a SnapStart function: after the init (the handler's import), the
+    before-snapshot hooks in reverse order of registration; then, in the environment resumed from
+    the snapshot, the after-restore hooks in order of registration, before the first invocation.
+    https://docs.aws.amazon.com/lambda/latest/dg/snapstart-runtime-hooks-python.html"""
+    import snapshot_restore_py as hooks
+
+    timings = {}
+    for phase, registered, error_type in (
+        ("primeMs", list(reversed(hooks.get_before_snapshot())), "Runtime.BeforeSnapshotError"),
+        ("restoreMs", list(hooks.get_after_restore()), "Runtime.AfterRestoreError"),
+    ):
+        started = time.perf_counter()
+        for function, args, kwargs in registered:
+            try:
+                function(*args, **kwargs)
+            except Exception as exc:
+                raise _InitError(_error(exc, error_type)) from exc
+        timings[phase] = (time.perf_counter() - started) * 1000
+    return timings
+
+
 class _InitError(Exception):
     def __init__(self, payload: dict[str, Any]) -> None:
         super().__init__(payload["errorMessage"])
@@ -107,14 +129,18 @@ def main() -> None:
     requests = sys.stdin.buffer
 
     started = time.perf_counter()
+    snapshot: dict[str, float] = {}
     try:
         handler = _load_handler(handler_string)
+        if os.environ.get("AWS_LAMBDA_INITIALIZATION_TYPE") == "snap-start":
+            snapshot = _run_snapshot_hooks()
         init_error = None
     except _InitError as exc:
         handler, init_error = None, exc.payload
         print(json.dumps({"level": "ERROR", "message": "init failed", **init_error}), file=sys.stderr)
     _write_frame(
-        channel, {"ready": True, "initMs": (time.perf_counter() - started) * 1000, "error": init_error}
+        channel,
+        {"ready": True, "initMs": (time.perf_counter() - started) * 1000, "error": init_error, **snapshot},
     )
 
     while True:

@@ -24,6 +24,9 @@ class FunctionSpec:
     environment: dict[str, str]
     code_path: str
     layer_paths: list[str] = field(default_factory=list)
+    #: SnapStart on published versions: the local stack initializes it as Lambda does for a
+    #: snapshot (init type `snap-start`, before-snapshot hooks, then after-restore hooks).
+    snap_start: bool = False
 
     @property
     def log_group(self) -> str:
@@ -77,6 +80,7 @@ def load_functions(template: Template, resolver: Resolver) -> dict[str, Function
             environment={k: _env_str(v) for k, v in env_vars.items()},
             code_path=code_path,
             layer_paths=layer_paths,
+            snap_start=(props.get("SnapStart") or {}).get("ApplyOn") == "PublishedVersions",
         )
     return functions
 

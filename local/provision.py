@@ -33,6 +33,8 @@ SERVED_FROM_THE_TEMPLATE = (
     "AWS::Lambda::Function",
     "AWS::Lambda::LayerVersion",
     "AWS::Lambda::EventSourceMapping",
+    "AWS::Lambda::Version",  # a SnapStart function's published version and its alias: invoking
+    "AWS::Lambda::Alias",  # either runs the function, primed as Lambda primes it (local/runtime.py)
     "AWS::ApiGateway::",
 )
 
@@ -144,6 +146,13 @@ class Provisioner:
             name = self._name(resource, "FunctionName", 64)
             arn = f"arn:aws:lambda:{REGION}:{ACCOUNT_ID}:function:{name}"
             return Physical(name, {"Arn": arn})
+        if kind in ("AWS::Lambda::Version", "AWS::Lambda::Alias"):
+            function_name = str(self.resolver.resolve(resource.properties.get("FunctionName")))
+            function_arn = f"arn:aws:lambda:{REGION}:{ACCOUNT_ID}:function:{function_name}"
+            if kind == "AWS::Lambda::Version":
+                return Physical(f"{function_arn}:1", {"Version": "1", "FunctionArn": function_arn})
+            alias = str(resource.properties.get("Name", "live"))
+            return Physical(f"{function_arn}:{alias}", {"AliasArn": f"{function_arn}:{alias}"})
         if kind == "AWS::Lambda::LayerVersion":
             name = self._name(resource, "LayerName", 64)
             return Physical(f"arn:aws:lambda:{REGION}:{ACCOUNT_ID}:layer:{name}:1")

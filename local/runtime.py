@@ -334,7 +334,7 @@ class Runtime:
                 "AWS_LAMBDA_FUNCTION_TIMEOUT": str(int(spec.timeout_s)),
                 "AWS_LAMBDA_LOG_GROUP_NAME": spec.log_group,
                 "AWS_LAMBDA_LOG_STREAM_NAME": f"{time.strftime('%Y/%m/%d')}/[$LATEST]{uuid.uuid4().hex}",
-                "AWS_LAMBDA_INITIALIZATION_TYPE": "on-demand",
+                "AWS_LAMBDA_INITIALIZATION_TYPE": "snap-start" if spec.snap_start else "on-demand",
                 "AWS_EXECUTION_ENV": f"AWS_Lambda_{spec.runtime}",
                 "LAMBDA_TASK_ROOT": spec.code_path,
                 "_HANDLER": spec.handler,

@@ -29,10 +29,11 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from commerce.aws import kms
+from commerce.aws import kms, ssm
 from commerce.observability import logger
 from commerce.parameters import clear as clear_parameters
 from commerce.parameters import ssm_parameter
+from commerce.snapstart import prime_with, refresh_with
 
 PARAMETER_MAX_AGE_SECONDS = 300
 FORCED_REFRESH_INTERVAL_SECONDS = 60
@@ -141,6 +142,30 @@ def encrypt_contact(email: str, user_id: str) -> str:
     return base64.b64encode(bytes(blob)).decode("ascii")
 
 
+@prime_with
+def _load_public_keys() -> None:
+    """Before a SnapStart snapshot: every verification key's public key (public, so it may be in
+    the snapshot; a key added later is fetched on first use, as without SnapStart)."""
+    from cryptography.hazmat.primitives.serialization import load_der_public_key  # noqa: F401
+
+    if not _has_key_set():
+        return  # a function that issues no token and verifies none (e.g. logout)
+    if os.environ.get("SIGNING_KEYS_PARAMETER"):
+        ssm()  # the client of a forced re-read (an unknown kid), made before the snapshot
+    for kid in signing_keys().by_kid:
+        public_key(kid)
+
+
+def _has_key_set() -> bool:
+    return bool(os.environ.get("SIGNING_KEYS") or os.environ.get("SIGNING_KEYS_PARAMETER"))
+
+
+@refresh_with
+def _forget_forced_refresh_time() -> None:
+    """After a restore: the monotonic time recorded before the snapshot means nothing now."""
+    _last_forced_refresh[0] = 0.0
+
+
 def reset_caches() -> None:
     """Forget every cached key and parameter (tests; a new process starts this way)."""
     _public_keys.clear()
@@ -170,6 +195,15 @@ class KmsAccessTokenIssuer:
 
         self._settings = settings
         self.ttl_seconds: int = settings.ttl_seconds if settings is not None else ACCESS_TOKEN_TTL_SECONDS
+
+    def prime(self) -> None:
+        """Before a SnapStart snapshot (commerce.snapstart): the KMS client, the token module and
+        the key set (key ids are public)."""
+        from identity import tokens  # noqa: F401
+
+        kms()
+        if _has_key_set():
+            signing_keys()
 
     def __call__(self, user_id: str, roles: Any, now: int) -> str:
         from identity import tokens

@@ -23,6 +23,10 @@ class KmsContactKey:
     def from_env(cls) -> KmsContactKey:
         return cls(key_arn=os.environ.get("CONTACT_KEY_ARN", ""))
 
+    def prime(self) -> None:
+        """Create the KMS client before a SnapStart snapshot (commerce.snapstart)."""
+        kms()
+
     def decrypt(self, user_id: str, ciphertext: str) -> str:
         try:
             response = kms().decrypt(

@@ -43,6 +43,10 @@ class SesMailer:
     def from_env(cls) -> SesMailer:
         return cls(sender=os.environ.get("EMAIL_FROM", ""), table_name=os.environ["TABLE_NAME"])
 
+    def prime(self) -> None:
+        """Create the SES client before a SnapStart snapshot (commerce.snapstart)."""
+        sesv2()
+
     def send_once(self, event_id: str, to: str, email: Email) -> bool:
         sent_now = False
 

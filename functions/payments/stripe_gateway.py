@@ -204,6 +204,20 @@ class StripeGateway:
     def from_env(cls) -> StripeGateway:
         return cls(table_name=os.environ["TABLE_NAME"])
 
+    def prime(self) -> None:
+        """Before a SnapStart snapshot (commerce.snapstart): Stripe's SDK and the Secrets Manager
+        client that reads its key (the key itself is a secret, read on first use)."""
+        import stripe
+
+        from commerce.aws import secretsmanager
+
+        # The SDK imports its parts on first use; these are the ones a charge, a refund and a
+        # webhook's verification use.
+        for part in ("StripeClient", "RequestsClient", "Webhook", "WebhookSignature", "Event"):
+            getattr(stripe, part)
+
+        secretsmanager()
+
     def charge(self, payment: Payment, *, correlation_id: str, once_per: str) -> Charged | Declined:
         def call() -> dict[str, Any]:
             outcome = self._charge(payment, correlation_id)

@@ -23,6 +23,10 @@ class EventBridgePublisher:
     def from_env(cls) -> EventBridgePublisher:
         return cls(bus_name=os.environ["EVENT_BUS_NAME"])
 
+    def prime(self) -> None:
+        """Create the EventBridge client before a SnapStart snapshot (commerce.snapstart)."""
+        events()
+
     def publish(self, pending: Sequence[PendingEvent]) -> list[int]:
         """PutEvents for up to 10 events; the indexes EventBridge rejected (FailedEntryCount)."""
         entries: list[PutEventsRequestEntryTypeDef] = [

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Callable, Mapping
 from typing import Annotated, Any
 
@@ -255,7 +256,53 @@ def http_handler(app: APIGatewayRestResolver) -> Handler:
                 response["headers"][CORRELATION_HEADER] = correlation
         return response
 
-    return instrumented(lambda_handler, correlation_id_path=correlation_paths.API_GATEWAY_REST)
+    return instrumented(
+        lambda_handler,
+        correlation_id_path=correlation_paths.API_GATEWAY_REST,
+        warm_up=lambda: warm_up_requests(app),
+    )
+
+
+def warm_up_requests(app: APIGatewayRestResolver) -> list[dict[str, Any]]:
+    """One synthetic API Gateway request per route of `app`, for SnapStart priming
+    (commerce.snapstart): a JSON body `{}` on methods that take one, every path parameter set and an
+    admin caller in the authorizer context, so each route's validation and handler run up to the
+    use case (which priming replaces with a stand-in that refuses)."""
+    from commerce.snapstart import PRIMING_CALLER
+
+    # Powertools keeps the registered routes in these two lists (no public accessor).
+    routes = [*app._static_routes, *app._dynamic_routes]
+    events = []
+    for route in routes:
+        names = re.findall(r"<(\w+)>", route.path)
+        path = re.sub(r"<(\w+)>", PRIMING_CALLER, route.path)
+        resource = re.sub(r"<(\w+)>", r"{\1}", route.path)
+        headers = {"Content-Type": JSON_CONTENT_TYPE, CORRELATION_HEADER: PRIMING_CALLER}
+        events.append(
+            {
+                "resource": resource,
+                "path": path,
+                "httpMethod": route.method,
+                "headers": headers,
+                "multiValueHeaders": {name: [value] for name, value in headers.items()},
+                "queryStringParameters": None,
+                "multiValueQueryStringParameters": None,
+                "pathParameters": dict.fromkeys(names, PRIMING_CALLER) or None,
+                "stageVariables": None,
+                "requestContext": {
+                    "requestId": PRIMING_CALLER,
+                    "resourcePath": resource,
+                    "httpMethod": route.method,
+                    "path": path,
+                    "stage": "priming",
+                    "identity": {"sourceIp": "127.0.0.1"},
+                    "authorizer": {"principalId": PRIMING_CALLER, "userId": PRIMING_CALLER, "roles": "admin"},
+                },
+                "body": "{}" if route.method in ("POST", "PUT", "PATCH") else None,
+                "isBase64Encoded": False,
+            }
+        )
+    return events
 
 
 def current_caller(app: APIGatewayRestResolver) -> Caller:

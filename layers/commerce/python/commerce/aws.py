@@ -35,20 +35,39 @@ _CLIENT_CONFIG: dict[str, Any] = {
 }
 
 
-@cache
+_clients: dict[str, Any] = {}
+
+
 def client(service_name: str) -> Any:
     """Return the process-wide client for `service_name`."""
-    from botocore.config import Config
+    found = _clients.get(service_name)
+    if found is None:
+        from botocore.config import Config
 
-    return _session().create_client(service_name, config=Config(**_CLIENT_CONFIG))
+        found = _clients[service_name] = session().create_client(
+            service_name, config=Config(**_CLIENT_CONFIG)
+        )
+    return found
+
+
+def created_clients() -> dict[str, Any]:
+    """The clients this process has created so far, by service (SnapStart priming, tests)."""
+    return dict(_clients)
 
 
 @cache
-def _session() -> Any:
+def session() -> Any:
     """One botocore session per process: credentials, region and loaded models are shared."""
     from botocore.session import get_session
 
     return get_session()
+
+
+def close_connections() -> None:
+    """Close every client's pooled connections (after a SnapStart restore, where a socket opened
+    before the snapshot is dead); each client opens new ones on its next request."""
+    for found in _clients.values():
+        found._endpoint.http_session.close()
 
 
 def dynamodb() -> DynamoDBClient:
@@ -81,5 +100,5 @@ def ssm() -> SSMClient:
 
 def clear() -> None:
     """Forget every client and the session (tests that switch AWS mocks call this)."""
-    client.cache_clear()
-    _session.cache_clear()
+    _clients.clear()
+    session.cache_clear()

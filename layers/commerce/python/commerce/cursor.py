@@ -21,6 +21,7 @@ import os
 from typing import Any
 
 from commerce.errors import MalformedRequest
+from commerce.snapstart import prime_with
 
 CURSOR_VERSION = "1"
 SECRET_MAX_AGE_SECONDS = 3600
@@ -30,6 +31,16 @@ MAX_CURSOR_CHARS = 2048
 class InvalidCursor(MalformedRequest):
     def __init__(self) -> None:
         super().__init__("The cursor is invalid. Start again without one.")
+
+
+@prime_with
+def _secrets_client() -> None:
+    """Before a SnapStart snapshot: the client that reads the key (the key, a secret, is read on
+    first use)."""
+    if os.environ.get("CURSOR_SECRET_ARN"):
+        from commerce.aws import secretsmanager
+
+        secretsmanager()
 
 
 def _b64encode(raw: bytes) -> str:

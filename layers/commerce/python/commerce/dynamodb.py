@@ -52,6 +52,10 @@ class TableAdapter:
     def from_env(cls) -> Self:
         return cls(table=os.environ["TABLE_NAME"])
 
+    def prime(self) -> None:
+        """Create the DynamoDB client before a SnapStart snapshot (commerce.snapstart)."""
+        dynamodb()
+
     def get_item(self, key: dict[str, Any], *, table: str | None = None) -> dict[str, Any] | None:
         """One strongly consistent GetItem (a read right after a write must see it); the raw item."""
         item = dynamodb().get_item(TableName=table or self.table, Key=key, ConsistentRead=True).get("Item")

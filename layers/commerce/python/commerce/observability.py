@@ -12,6 +12,7 @@ over HTTP patches it where it does (payments patches `requests` for Stripe).
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from contextvars import ContextVar
 from typing import Any, TypeVar
@@ -29,10 +30,19 @@ _lambda_context: ContextVar[Any] = ContextVar("lambda_context", default=None)
 H = TypeVar("H", bound=Callable[..., Any])
 
 
-def instrumented(handler: H, *, correlation_id_path: str | None = None) -> H:
+def instrumented(
+    handler: H,
+    *,
+    correlation_id_path: str | None = None,
+    warm_up: Callable[[], list[dict[str, Any]]] | None = None,
+) -> H:
     """`handler` as a Lambda entry point: Logger context (and the correlation id at
     `correlation_id_path`, if given), a traced handler segment, metrics flushed with a cold-start
     metric, and the Lambda context available to adapters through `lambda_context()`.
+
+    When the function initializes for a SnapStart snapshot, the entry point is primed before it
+    (commerce.snapstart), with the events `warm_up()` returns sent through it; in any other init
+    nothing more happens here.
 
     HTTP functions get it from `commerce.api.http_handler`, consumers from `commerce.consumer.consumer`."""
 
@@ -47,6 +57,10 @@ def instrumented(handler: H, *, correlation_id_path: str | None = None) -> H:
     wrapped = metrics.log_metrics(with_context, capture_cold_start_metric=True)
     wrapped = tracer.capture_lambda_handler(wrapped)
     wrapped = logger.inject_lambda_context(wrapped, correlation_id_path=correlation_id_path)
+    if os.environ.get("AWS_LAMBDA_INITIALIZATION_TYPE") == "snap-start":
+        from commerce import snapstart
+
+        snapstart.warm_up(wrapped, warm_up or list)
     return wrapped  # type: ignore[return-value]
 
 

@@ -1,0 +1,330 @@
+"""Lambda SnapStart: prime everything before the snapshot, refresh what must be unique after restore.
+
+Without SnapStart a function imports lazily and builds on first use (docs/conventions.md). With
+it, Lambda runs the init once, when a version is published, and snapshots it; every new execution
+environment resumes from that snapshot, so whatever the first call used to load is better loaded
+before the snapshot, where nobody waits for it. Lambda says which init this is in
+`AWS_LAMBDA_INITIALIZATION_TYPE` (`snap-start`) and runs the hooks registered with the
+`snapshot-restore-py` library: before-snapshot hooks after the handler's module is imported, then,
+in every restored environment, after-restore hooks before its first invocation.
+https://docs.aws.amazon.com/lambda/latest/dg/snapstart-runtime-hooks-python.html
+
+`prime()` (the one before-snapshot hook, registered by the shared entry wrapper
+`commerce.observability.instrumented`; nothing happens in any other kind of init):
+1. module primers (`prime_with`): non-secret configuration such as the token-verification public
+   keys (identity.keys) — the only network calls priming makes;
+2. every `commerce.wiring.Provider` the function imported is built once and each adapter in it is
+   asked to `prime()` itself: the botocore session and clients with their service models, SDKs a
+   later call imports (Stripe);
+3. each client makes one request that is refused before it is sent (a `before-send` hook), so
+   serialization, endpoint rules, signing and retry handling are loaded but nothing goes out;
+4. every pydantic model of the function's packages and the shared layer is built (they are
+   `defer_build`, commerce.model);
+5. the entry wrapper's warm-up events (the shared resolver: one synthetic request per route; the
+   authorizer: a token with a bad signature) go through the whole handler, Powertools included,
+   with every Provider replaced by a stand-in that refuses (no use case runs, no data is read or
+   written) and AWS requests refused as in 3.; their answers are discarded and nothing is logged.
+
+`refresh()` (the after-restore hook) restores what a snapshot shares between environments:
+Python's `random` generator is reseeded from the OS (ids come from `uuid4`/`secrets`, which read
+the OS at every call and are never drawn at init), time-based caches that measured time at init
+are dropped (commerce.parameters, module refreshers registered with `refresh_with`), pooled
+connections opened before the snapshot are closed (clients reconnect on their next call; their
+credentials are the refreshing container credentials Lambda gives SnapStart functions:
+https://docs.aws.amazon.com/lambda/latest/dg/snapstart-activate.html#snapstart-credentials), and
+Powertools' cold-start flags are set again, so the first invocation after a restore is reported as
+the cold start it is. https://docs.aws.amazon.com/lambda/latest/dg/snapstart-uniqueness.html
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager, suppress
+from typing import Any
+
+INITIALIZATION_TYPE_ENV = "AWS_LAMBDA_INITIALIZATION_TYPE"
+SNAP_START = "snap-start"
+PRIMING_CALLER = "snapstart-priming"
+
+WarmUp = Callable[[], list[dict[str, Any]]]
+
+_primers: list[Callable[[], None]] = []
+_refreshers: list[Callable[[], None]] = []
+_warm_ups: list[tuple[Callable[[Any, Any], Any], WarmUp]] = []
+_installed: list[bool] = []
+#: What the last `prime()` did (for its log line and the tests).
+report: dict[str, Any] = {}
+
+
+def snapshot_init() -> bool:
+    """True when this init is the one Lambda snapshots (SnapStart)."""
+    return os.environ.get(INITIALIZATION_TYPE_ENV) == SNAP_START
+
+
+def _install() -> None:
+    if _installed or not snapshot_init():
+        return
+    from snapshot_restore_py import register_after_restore, register_before_snapshot
+
+    register_before_snapshot(prime)
+    register_after_restore(refresh)
+    _installed.append(True)
+
+
+def prime_with(primer: Callable[[], None]) -> Callable[[], None]:
+    """Run `primer` before the snapshot (SnapStart only): load non-secret configuration."""
+    if snapshot_init():
+        _primers.append(primer)
+        _install()
+    return primer
+
+
+def refresh_with(refresher: Callable[[], None]) -> Callable[[], None]:
+    """Run `refresher` after every restore (SnapStart only): forget what must not be shared."""
+    if snapshot_init():
+        _refreshers.append(refresher)
+        _install()
+    return refresher
+
+
+def warm_up(handler: Callable[[Any, Any], Any], events: WarmUp) -> None:
+    """Before the snapshot, send `events()` through `handler` (SnapStart only; see `prime`)."""
+    if snapshot_init():
+        _warm_ups.append((handler, events))
+    _install()
+
+
+# ---- before the snapshot ------------------------------------------------------------------------
+
+
+class PrimingRefusal(Exception):
+    """An AWS request made while priming, refused before it was sent."""
+
+
+def _refuse_send(**_kwargs: Any) -> None:
+    raise PrimingRefusal("SnapStart priming sends no AWS request")
+
+
+@contextmanager
+def _requests_refused() -> Iterator[None]:
+    from commerce import aws
+
+    session = aws.session()
+    session.register("before-send", _refuse_send, unique_id="commerce-snapstart-refuse")
+    clients = list(aws.created_clients().values())
+    for client in clients:
+        client.meta.events.register("before-send", _refuse_send, unique_id="commerce-snapstart-refuse")
+    try:
+        yield
+    finally:
+        session.unregister("before-send", unique_id="commerce-snapstart-refuse")
+        for client in aws.created_clients().values():
+            client.meta.events.unregister("before-send", unique_id="commerce-snapstart-refuse")
+
+
+class _StandIn:
+    """What every Provider returns during the warm-up requests: any use case refuses."""
+
+    def __getattr__(self, name: str) -> Callable[..., Any]:
+        from commerce.errors import NotFound
+
+        def refuse(*_args: Any, **_kwargs: Any) -> Any:
+            raise NotFound("SnapStart priming runs no use case.")
+
+        return refuse
+
+
+@contextmanager
+def _quiet() -> Iterator[None]:
+    """Nothing priming does is logged or published (ours logs nothing CRITICAL), metrics off, an unsampled
+    trace (what Lambda gives an unsampled request), restored afterwards."""
+    import logging
+    import uuid
+
+    from commerce.observability import logger, metrics
+
+    level = logger.log_level
+    saved = {name: os.environ.get(name) for name in ("POWERTOOLS_METRICS_DISABLED", "_X_AMZN_TRACE_ID")}
+    os.environ["POWERTOOLS_METRICS_DISABLED"] = "true"
+    os.environ["_X_AMZN_TRACE_ID"] = f"Root=1-{int(time.time()):08x}-{uuid.uuid4().hex[:24]};Sampled=0"
+    logger.setLevel(logging.CRITICAL)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+        metrics.clear_metrics()
+
+
+def _adapters(value: Any, depth: int = 0) -> Iterator[Any]:
+    """`value` and the objects it holds (a use case's adapters), depth first, ours only."""
+    if depth > 3 or value is None or isinstance(value, (str, bytes, int, float, bool, Mapping)):
+        return
+    yield value
+    fields = getattr(value, "__dict__", None) or {}
+    for item in fields.values():
+        if getattr(type(item), "__module__", "").split(".")[0] in _our_packages():
+            yield from _adapters(item, depth + 1)
+
+
+def _our_packages() -> set[str]:
+    handler = os.environ.get("_HANDLER", "")
+    return {"commerce", handler.split(".", 1)[0]} - {""}
+
+
+def _prime_providers() -> list[str]:
+    from commerce.wiring import Provider
+
+    primed: list[str] = []
+    for provider in Provider.instances():
+        try:
+            built = provider.build()
+        except KeyError:  # its environment is not this function's: a wiring module shares Providers
+            continue
+        for adapter in _adapters(built):
+            prime = getattr(adapter, "prime", None)
+            if callable(prime):
+                prime()
+                primed.append(type(adapter).__name__)
+    return primed
+
+
+def _warm_clients() -> list[str]:
+    """One request per client, refused before it is sent (see `_requests_refused`)."""
+    import encodings.idna  # noqa: F401 - urllib3 encodes the host name with it on the first real request
+
+    from commerce import aws
+
+    warmed = []
+    for name, client in sorted(aws.created_clients().items()):
+        model = client.meta.service_model
+        operation = next(
+            (
+                op
+                for op in model.operation_names
+                if model.operation_model(op).input_shape is None
+                or not model.operation_model(op).input_shape.required_members
+            ),
+            None,
+        )
+        if operation is None:
+            continue
+        method = getattr(client, _snake(model, operation))
+        try:
+            method()
+        except PrimingRefusal:
+            warmed.append(f"{name}:{operation}")
+    return warmed
+
+
+def _snake(model: Any, operation: str) -> str:
+    from botocore import xform_name
+
+    return str(xform_name(operation))
+
+
+def _build_models() -> int:
+    from pydantic import BaseModel
+
+    ours = _our_packages()
+    built = 0
+    for name, module in list(sys.modules.items()):
+        if name.split(".")[0] not in ours or module is None:
+            continue
+        for value in list(vars(module).values()):
+            if (
+                isinstance(value, type)
+                and issubclass(value, BaseModel)
+                and value.__module__ == name
+                and not value.__pydantic_complete__
+                and not getattr(value, "__pydantic_generic_metadata__", {}).get("parameters")
+            ):
+                value.model_rebuild()
+                built += 1
+    return built
+
+
+class _PrimingContext:
+    """The Lambda context of a warm-up request."""
+
+    def __init__(self) -> None:
+        self.function_name = os.environ.get("AWS_LAMBDA_FUNCTION_NAME", "function")
+        self.function_version = os.environ.get("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
+        self.invoked_function_arn = f"arn:aws:lambda:us-east-1:000000000000:function:{self.function_name}"
+        self.memory_limit_in_mb = os.environ.get("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128")
+        self.aws_request_id = PRIMING_CALLER
+        self.log_group_name = os.environ.get("AWS_LAMBDA_LOG_GROUP_NAME", "")
+        self.log_stream_name = os.environ.get("AWS_LAMBDA_LOG_STREAM_NAME", "")
+        self.identity = None
+        self.client_context = None
+
+    def get_remaining_time_in_millis(self) -> int:
+        return 30_000
+
+
+def _send_warm_ups() -> int:
+    from commerce.wiring import Provider
+
+    sent = 0
+    with Provider.all_overridden(_StandIn()):
+        for handler, events in _warm_ups:
+            for event in events():
+                with suppress(Exception):  # a refusal is an answer; priming goes on
+                    handler(event, _PrimingContext())
+                sent += 1
+    return sent
+
+
+def prime() -> None:
+    """The before-snapshot hook (see the module docstring)."""
+    started = time.perf_counter()
+    with _quiet():
+        for primer in _primers:
+            primer()
+        adapters = _prime_providers()
+        with _requests_refused():
+            clients = _warm_clients()
+            models = _build_models()
+            warm_ups = _send_warm_ups()
+    report.update(
+        adapters=adapters,
+        clients=clients,
+        models=models,
+        warm_ups=warm_ups,
+        ms=(time.perf_counter() - started) * 1000,
+    )
+    from commerce.observability import logger
+
+    logger.info("primed for the snapshot", extra={"snapstart": {**report, "ms": round(report["ms"], 1)}})
+
+
+# ---- after restore ------------------------------------------------------------------------------
+
+
+def refresh() -> None:
+    """The after-restore hook (see the module docstring)."""
+    import random
+    import tempfile
+
+    random.seed()  # from os.urandom: environments resumed from one snapshot must not share a sequence
+    tempfile._name_sequence = None  # type: ignore[attr-defined]  # its own Random, seeded at first use
+    from commerce import aws, parameters
+
+    parameters.clear()
+    aws.close_connections()
+    from aws_lambda_powertools.logging import logger as powertools_logger
+    from aws_lambda_powertools.metrics.provider import cold_start
+    from aws_lambda_powertools.tracing import tracer as powertools_tracer
+
+    powertools_logger.is_cold_start = True
+    powertools_tracer.is_cold_start = True
+    cold_start.reset_cold_start_flag()
+    for refresher in _refreshers:
+        refresher()

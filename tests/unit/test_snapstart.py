@@ -1,0 +1,142 @@
+"""SnapStart (commerce.snapstart): without it nothing is registered; with it, one primed process
+"restored" twice gives each restore its own ids, token ids, nonces and random sequence.
+
+A restore is emulated with `os.fork()` of the primed process, undoing what a fork does and a
+snapshot restore does not: Python reseeds `random` in a forked child (an at-fork handler), Lambda's
+restore runs no at-fork handler, so each child first puts back the generator state the parent had
+at the "snapshot". https://docs.aws.amazon.com/lambda/latest/dg/snapstart-uniqueness.html
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[2]
+
+# Runs in a fresh interpreter with the place-order function's environment, initialized for a snapshot.
+_PRIMED_PROCESS = r"""
+import json, os, random, sys
+import snapshot_restore_py as hooks
+import orders.place_order  # the handler's module: registers the SnapStart hooks
+from commerce import snapstart
+assert snapstart.snapshot_init()
+for function, args, kwargs in reversed(hooks.get_before_snapshot()):
+    function(*args, **kwargs)
+run_hooks = sys.argv[1] == "hooks"
+
+def values():
+    from commerce.events import new_metadata
+    from commerce.retry import delays
+    from identity.domain import new_refresh_token
+    from identity.passwords import hash_password
+    from identity.tokens import TokenSettings, access_claims
+    settings = TokenSettings(issuer="https://issuer", audience="commerce")
+    return {
+        "random": [random.random() for _ in range(3)],
+        "retry_jitter": list(delays(4, base=0.05, cap=1.0)),
+        "event_id": new_metadata("c").eventId,
+        "jti": access_claims("u", [], settings, 0)["jti"],
+        "password_salt": hash_password("correct-horse-battery").split("$")[4],
+        "refresh_token": new_refresh_token(),
+    }
+
+snapshot = random.getstate()
+outputs = []
+for _ in range(2):
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        os.close(read)
+        random.setstate(snapshot)  # what the restored memory holds: the fork's reseed undone
+        if run_hooks:
+            for function, args, kwargs in hooks.get_after_restore():
+                function(*args, **kwargs)
+        os.write(write, json.dumps(values()).encode())
+        os._exit(0)
+    os.close(write)
+    chunks = []
+    while chunk := os.read(read, 65536):
+        chunks.append(chunk)
+    os.waitpid(pid, 0)
+    outputs.append(json.loads(b"".join(chunks)))
+print(json.dumps({"restores": outputs, "report": snapstart.report}))
+"""
+
+
+def _environment(init_type: str) -> dict[str, str]:
+    return {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "AWS_LAMBDA_INITIALIZATION_TYPE": init_type,
+        "AWS_LAMBDA_FUNCTION_NAME": "orders-place-order",
+        "_HANDLER": "orders.place_order.lambda_handler",
+        "POWERTOOLS_SERVICE_NAME": "orders",
+        "POWERTOOLS_TRACE_DISABLED": "true",
+        "PYDANTIC_DISABLE_PLUGINS": "__all__",
+        "TABLE_NAME": "orders",
+        "CATALOG_TABLE_NAME": "catalog",
+        "AWS_REGION": "us-east-1",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        # Nothing may leave the machine: priming refuses every AWS request before it is sent.
+        "AWS_ENDPOINT_URL": "http://127.0.0.1:9",
+    }
+
+
+def _restores(mode: str) -> dict[str, Any]:
+    done = subprocess.run(
+        [sys.executable, "-c", _PRIMED_PROCESS, mode],
+        env=_environment("snap-start"),
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-3000:] + done.stdout[-3000:]
+    return dict(json.loads(done.stdout.strip().splitlines()[-1]))
+
+
+def test_two_restores_of_one_primed_process_never_share_an_id_a_nonce_or_a_random_sequence() -> None:
+    result = _restores("hooks")
+    first, second = result["restores"]
+    for name, value in first.items():
+        assert value != second[name], name
+    # It was primed: the place-order use case's adapter, its client, its models and its route.
+    report = result["report"]
+    assert "DynamoOrderStore" in report["adapters"]
+    assert any(client.startswith("dynamodb:") for client in report["clients"])
+    assert report["models"] > 0
+    assert report["warm_ups"] >= 1
+
+
+def test_without_the_after_restore_hooks_both_restores_repeat_one_random_sequence() -> None:
+    # The control: what the hooks fix. ids from uuid4/secrets read the OS and differ regardless.
+    first, second = _restores("no-hooks")["restores"]
+    assert first["random"] == second["random"]
+    assert first["retry_jitter"] == second["retry_jitter"]
+    assert first["event_id"] != second["event_id"]
+    assert first["jti"] != second["jti"]
+
+
+def test_outside_snapstart_no_hook_is_registered_and_nothing_is_primed() -> None:
+    code = (
+        "import snapshot_restore_py as hooks, orders.place_order, identity.authorizer;"
+        "print(len(hooks.get_before_snapshot()), len(hooks.get_after_restore()))"
+    )
+    for init_type in ("on-demand", "provisioned-concurrency"):
+        done = subprocess.run(
+            [sys.executable, "-c", code],
+            env=_environment(init_type),
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=True,
+        )
+        assert done.stdout.split() == ["0", "0"], init_type
