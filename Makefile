@@ -58,23 +58,24 @@ $(CHECKOV_STAMP): requirements-checkov.txt
 # by module on every cold start (Stripe's SDK alone is hundreds of modules). cdk/bytecode.py compiles
 # it with a local CPython 3.13 ($PY313, pyenv's or python3.13 on PATH), as the CDK app does for our
 # own code assets; without one the layer still builds, without bytecode, and says so.
-#   $(call deps-layer,<folder>,<pip platform>) builds it into <folder>/python (`make sam-template`
-#   builds it for this machine's architecture the same way).
-define deps-layer
+# One pip resolution for every group, then one layer per dependency group (cdk/deps_layers.py:
+# core, tokens, stripe) in <folder>/<group>/python; what the runtime provides (boto3, botocore,
+# s3transfer) and what only it needed is never shipped.
+#   $(call deps-layers,<folder>,<pip platform>) (`make sam-template` builds them for this machine's
+#   architecture the same way).
+define deps-layers
 	rm -rf $(1)
-	$(PY) -m pip install --quiet --no-compile --target $(1)/python \
+	$(PY) -m pip install --quiet --no-compile --target $(1)/.staging \
 		--platform $(2) --implementation cp --python-version 3.13 \
 		--only-binary=:all: -r layers/deps/requirements.txt
-	# The Lambda runtime provides boto3/botocore (aws-xray-sdk depends on botocore): never shadow it.
-	rm -rf $(1)/python/botocore $(1)/python/botocore-*.dist-info \
-		$(1)/python/boto3 $(1)/python/boto3-*.dist-info \
-		$(1)/python/s3transfer $(1)/python/s3transfer-*.dist-info
-	$(PY) -m cdk.bytecode $(1)/python
+	$(PY) -m cdk.deps_layers split $(1)/.staging $(1)
+	rm -rf $(1)/.staging
+	for group in $(1)/*/python; do $(PY) -m cdk.bytecode $$$$group || exit 1; done
 	touch $(1)/.stamp
 endef
 layer: $(LAYER_STAMP)
-$(LAYER_STAMP): layers/deps/requirements.txt Makefile cdk/bytecode.py | $(VENV_STAMP)
-	$(call deps-layer,$(LAYER_DIR),manylinux2014_aarch64)
+$(LAYER_STAMP): layers/deps/requirements.txt Makefile cdk/bytecode.py cdk/deps_layers.py | $(VENV_STAMP)
+	$(call deps-layers,$(LAYER_DIR),manylinux2014_aarch64)
 
 synth: $(LAYER_STAMP)
 	CDK_OUTDIR=cdk.out CDK_CONTEXT_JSON='{"stage":"$(STAGE)"}' $(PY) app.py
@@ -182,15 +183,15 @@ sam-image: $(VENV_STAMP)
 	$(PY) -m local.sam.image
 
 # A SAM-ready copy of the synthesized template for this machine's architecture (the deployed one is
-# unchanged). The deps layer carries Powertools, so on an x86_64 machine its x86_64 build (same recipe,
-# same pins) is all SAM needs; on an arm64 machine the deployed layer is used as it is.
+# unchanged). The deps layers carry Powertools, so on an x86_64 machine their x86_64 build (same recipe,
+# same pins, the same groups) is all SAM needs; on an arm64 machine the deployed layers are used as they are.
 HOST_ARCH := $(shell uname -m | sed -e 's/^aarch64$$/arm64/' -e 's/^amd64$$/x86_64/')
 SAM_DEPS_LAYER := .local/sam/layers/deps-$(HOST_ARCH)
-$(SAM_DEPS_LAYER)/.stamp: layers/deps/requirements.txt Makefile cdk/bytecode.py | $(VENV_STAMP)
-	$(call deps-layer,$(SAM_DEPS_LAYER),manylinux2014_$(subst arm64,aarch64,$(HOST_ARCH)))
+$(SAM_DEPS_LAYER)/.stamp: layers/deps/requirements.txt Makefile cdk/bytecode.py cdk/deps_layers.py | $(VENV_STAMP)
+	$(call deps-layers,$(SAM_DEPS_LAYER),manylinux2014_$(subst arm64,aarch64,$(HOST_ARCH)))
 sam-template: synth $(if $(filter arm64,$(HOST_ARCH)),,$(SAM_DEPS_LAYER)/.stamp)
 	$(PY) -m local.sam.template --source cdk.out/Commerce-$(STAGE).template.json --out $(SAM_TEMPLATE) \
-		$(if $(filter arm64,$(HOST_ARCH)),,--deps-layer $(SAM_DEPS_LAYER))
+		$(if $(filter arm64,$(HOST_ARCH)),,--deps-layers $(SAM_DEPS_LAYER))
 
 # make sam-invoke FN=<function> [EVENT=events/<file>.json], against the running `make dev LISTEN=...`
 sam-invoke: $(SAM) $(VENV_STAMP)

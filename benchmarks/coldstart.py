@@ -210,6 +210,7 @@ warm = [call() for _ in range(target["warm"])]
 outcome["warm_ms"] = [w.get("ms") for w in warm]
 outcome["warm_kdf_ms"] = [w["kdf_ms"] for w in warm]
 outcome["boto3"] = "boto3" in sys.modules
+outcome["top_level"] = sorted({name.split(".")[0] for name in sys.modules})
 sys.stdout.flush()
 print("\\n" + json.dumps(outcome, default=str))
 """
@@ -446,20 +447,25 @@ def _known_kid(event: dict[str, Any], environment: dict[str, str]) -> dict[str, 
 
 
 def request_path_runs(
-    template_path: Path = TEMPLATE, *, primed: bool, only: str | None = None
+    template_path: Path = TEMPLATE,
+    *,
+    primed: bool,
+    only: str | None = None,
+    kinds: tuple[str, ...] = ("http", "authorizer"),
 ) -> dict[str, dict[str, Any]]:
-    """One run of every request-path function (the ones SnapStart runs in prod), primed or not:
-    {logical id: the run's outcome, with `new_modules` and `new_clients` of its first call}."""
+    """One run of every request-path function (the ones SnapStart runs in prod; `kinds` for
+    others), primed or not: {logical id: the run's outcome, with `new_modules` and `new_clients`
+    of its first call, `top_level` (every top-level module loaded) and `handler`}."""
     os.environ.update(BASE_ENV)
     os.environ.pop("AWS_ENDPOINT_URL", None)
     from moto import mock_aws
 
     with mock_aws() as mock:
-        found = [t for t in targets(template_path, only) if t["kind"] in ("http", "authorizer")]
+        found = [t for t in targets(template_path, only) if t["kind"] in kinds]
         gc.collect()
         gc.freeze()
         try:
-            return {t["id"]: _run_once(t, mock, primed=primed) for t in found}
+            return {t["id"]: {**_run_once(t, mock, primed=primed), "handler": t["handler"]} for t in found}
         finally:
             gc.unfreeze()
 

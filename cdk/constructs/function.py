@@ -56,7 +56,7 @@ class ServiceFunction(Construct):
             architecture=lambda_.Architecture.ARM_64,
             handler=f"{service}.{handler}",
             code=platform.code_for(service, code_files),
-            layers=platform.layers,
+            layers=platform.layers_for(f"{service}.{handler.rpartition('.')[0]}"),
             memory_size=memory_size,
             timeout=timeout or cdk.Duration.seconds(10),
             tracing=lambda_.Tracing.ACTIVE,

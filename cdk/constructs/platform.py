@@ -17,6 +17,7 @@ from cdk.config import ROOT, StageConfig
 from cdk.constructs.api import Api
 from cdk.constructs.bus import Bus
 from cdk.constructs.code import code_asset
+from cdk.deps_layers import BUILD_DIR, GROUPS, groups_for
 
 FUNCTIONS_DIR = ROOT / "functions"
 
@@ -134,18 +135,22 @@ class Platform(Construct):
             )
         )
 
-        # Powertools, pydantic and the X-Ray SDK come from our own deps layer, pinned in
+        # Powertools, pydantic and the X-Ray SDK come from our own deps layers, pinned in
         # layers/deps/requirements.txt (which requirements.txt includes): the deployed version is
-        # the tested one, which a managed layer's version number cannot promise.
-        self.deps_layer = lambda_.LayerVersion(
-            self,
-            "DepsLayer",
-            code=lambda_.Code.from_asset(str(ROOT / "layers" / "deps" / "build")),
-            compatible_runtimes=[lambda_.Runtime.PYTHON_3_13],
-            compatible_architectures=[lambda_.Architecture.ARM_64],
-            description="Powertools, pydantic, PyJWT, cryptography and stripe for arm64/cp313 (pip-built)",
-            removal_policy=cdk.RemovalPolicy.RETAIN if config.is_prod else cdk.RemovalPolicy.DESTROY,
-        )
+        # the tested one, which a managed layer's version number cannot promise. One layer per
+        # dependency group (cdk/deps_layers.py); each function gets the groups its code imports.
+        self.deps_layers: dict[str, lambda_.LayerVersion] = {
+            group: lambda_.LayerVersion(
+                self,
+                "DepsLayer" if group == "core" else f"Deps{group.capitalize()}Layer",
+                code=lambda_.Code.from_asset(str(BUILD_DIR / group)),
+                compatible_runtimes=[lambda_.Runtime.PYTHON_3_13],
+                compatible_architectures=[lambda_.Architecture.ARM_64],
+                description=f"{', '.join(GROUPS[group])} and what they need, for arm64/cp313 (pip-built)",
+                removal_policy=cdk.RemovalPolicy.RETAIN if config.is_prod else cdk.RemovalPolicy.DESTROY,
+            )
+            for group in GROUPS
+        }
         self.commerce_layer = lambda_.LayerVersion(
             self,
             "CommerceLayer",
@@ -161,9 +166,9 @@ class Platform(Construct):
         self._code: dict[tuple[str, tuple[tuple[str, Path], ...]], lambda_.Code] = {}
         self.dead_letter_queues: list[DeadLetters] = []  # each alarms on its first message
 
-    @property
-    def layers(self) -> list[lambda_.ILayerVersion]:
-        return [self.deps_layer, self.commerce_layer]
+    def layers_for(self, handler_module: str) -> list[lambda_.ILayerVersion]:
+        """The dependency layers `handler_module` (`<service>.<module>`) imports, then ours."""
+        return [*(self.deps_layers[group] for group in groups_for(handler_module)), self.commerce_layer]
 
     def code_for(self, service: str, files: dict[str, Path] | None = None) -> lambda_.Code:
         """The code asset for a service: `functions/` with every other service left out, plus `files`

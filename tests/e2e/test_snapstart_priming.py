@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from benchmarks.coldstart import request_path_runs
+from cdk.deps_layers import BUILD_DIR, GROUPS, RUNTIME_IMPORTS, groups_for
 from tests.e2e.conftest import _ensure_template
 
 
@@ -46,3 +47,29 @@ def test_unprimed_the_first_invocation_loads_modules_and_clients_lazily() -> Non
     assert len(get_product["new_modules"]) > 20
     assert get_product["new_clients"] == ["dynamodb"]
     assert "hooks" not in get_product
+
+
+def _shipped_by() -> dict[str, str]:
+    """Top-level module name -> the dependency group whose layer ships it."""
+    owners: dict[str, str] = {}
+    for group in GROUPS:
+        for entry in (BUILD_DIR / group / "python").iterdir():
+            if entry.name.endswith(".dist-info") or entry.name in ("__pycache__", "bin"):
+                continue
+            owners[entry.name.split(".")[0]] = group
+    return owners
+
+
+def test_no_function_loads_a_module_of_a_layer_it_is_not_given(primed: dict[str, dict[str, Any]]) -> None:
+    # The layers a function gets are derived from its imports at synth (cdk/deps_layers.py); what it
+    # really loads, its first call and the priming of everything it may need included, must agree.
+    consumers = request_path_runs(_ensure_template(), primed=False, kinds=("consumer",))
+    owners = _shipped_by()
+    assert len(consumers) >= 14
+    for function, run in {**primed, **consumers}.items():
+        assert "error" not in run, (function, run)
+        given = set(groups_for(run["handler"].rpartition(".")[0]))
+        for name in run["top_level"]:
+            group = owners.get(name)
+            if group is not None and name not in RUNTIME_IMPORTS:
+                assert group in given, (function, name, group, given)
