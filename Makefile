@@ -70,7 +70,7 @@ define deps-layers
 		--only-binary=:all: -r layers/deps/requirements.txt
 	$(PY) -m cdk.deps_layers split $(1)/.staging $(1)
 	rm -rf $(1)/.staging
-	for group in $(1)/*/python; do $(PY) -m cdk.bytecode $$$$group || exit 1; done
+	for group in $(1)/*/python; do $(PY) -m cdk.bytecode $$group || exit 1; done
 	touch $(1)/.stamp
 endef
 layer: $(LAYER_STAMP)

@@ -80,9 +80,8 @@ def print_table(report: dict[str, Any]) -> None:
             f"{row['function']:<46} {row['before_bytes'] / MB:>10.1f} {row['after_bytes'] / MB:>10.1f}  "
             f"{'+'.join(row['groups'])}"
         )
-    print(
-        f"{'all functions':<46} {report['total_before_bytes'] / MB:>10.1f} {report['total_after_bytes'] / MB:>10.1f}"
-    )
+    before, after = report["total_before_bytes"] / MB, report["total_after_bytes"] / MB
+    print(f"{'all functions':<46} {before:>10.1f} {after:>10.1f}")
 
 
 def main() -> int:

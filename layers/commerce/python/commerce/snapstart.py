@@ -13,7 +13,8 @@ https://docs.aws.amazon.com/lambda/latest/dg/snapstart-runtime-hooks-python.html
 `commerce.observability.instrumented`; nothing happens in any other kind of init):
 1. module primers (`prime_with`): non-secret configuration such as the token-verification public
    keys (identity.keys) — the only network calls priming makes;
-2. every `commerce.wiring.Provider` the function imported is built once and each adapter in it is
+2. the modules of ours imported inside functions (lazy, for cold starts without SnapStart) are
+   imported; every `commerce.wiring.Provider` the function imported is built once and each adapter in it is
    asked to `prime()` itself: the botocore session and clients with their service models, SDKs a
    later call imports (Stripe);
 3. each client makes one request that is refused before it is sent (a `before-send` hook), so
@@ -230,6 +231,39 @@ def _snake(model: Any, operation: str) -> str:
     return str(xform_name(operation))
 
 
+def _import_lazy_modules() -> list[str]:
+    """Import the modules of ours that our loaded modules import inside functions (kept lazy for
+    cold starts without SnapStart), until no new one appears."""
+    import ast
+    import importlib
+
+    ours = _our_packages()
+    imported: list[str] = []
+    seen: set[str] = set()
+    while True:
+        wanted: set[str] = set()
+        for name, module in list(sys.modules.items()):
+            path = getattr(module, "__file__", None)
+            if name in seen or name.split(".")[0] not in ours or not path or not path.endswith(".py"):
+                continue
+            seen.add(name)
+            with open(path, encoding="utf-8") as source:
+                tree = ast.parse(source.read())
+            for node in ast.walk(tree):
+                if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                    wanted.add(node.module)
+                elif isinstance(node, ast.Import):
+                    wanted.update(alias.name for alias in node.names)
+        new = sorted(m for m in wanted if m.split(".")[0] in ours and m not in sys.modules)
+        if not new:
+            return imported
+        for name in new:
+            with suppress(ImportError):
+                importlib.import_module(name)
+                imported.append(name)
+        seen.difference_update(new)
+
+
 def _build_models() -> int:
     from pydantic import BaseModel
 
@@ -288,12 +322,14 @@ def prime() -> None:
     with _quiet():
         for primer in _primers:
             primer()
+        lazy = _import_lazy_modules()
         adapters = _prime_providers()
         with _requests_refused():
             clients = _warm_clients()
             models = _build_models()
             warm_ups = _send_warm_ups()
     report.update(
+        lazy_imports=lazy,
         adapters=adapters,
         clients=clients,
         models=models,
