@@ -656,8 +656,12 @@ def print_table(report: dict[str, Any]) -> None:
         f"{report['warm_calls']} warm calls; KDF left out); "
         f"budget: first <= {report['primed_budget_ratio']} x warm"
     )
-    columns = ("unprimed", "prime", "restore", "first", "warm", "ratio", "q1", "q3")
-    print(f"{'function':<44} " + " ".join(f"{c:>8}" for c in columns) + "  new modules / clients on 1st call")
+    primed_columns = ("unprimed", "prime", "restore", "first", "warm", "ratio", "q1", "q3")
+    print(
+        f"{'function':<44} "
+        + " ".join(f"{c:>8}" for c in primed_columns)
+        + "  new modules / clients on 1st call"
+    )
     for row in report["functions"]:
         primed = row.get("primed")
         if row["kind"] in ("floor", "consumer") or "median_ms" not in row:

@@ -44,7 +44,7 @@ def test_unprimed_the_first_invocation_loads_modules_and_clients_lazily() -> Non
     unprimed = request_path_runs(_ensure_template(), primed=False, only="CatalogGetProduct")
     get_product = next(run for name, run in unprimed.items() if name.startswith("CatalogGetProduct"))
     assert "error" not in get_product, get_product
-    assert len(get_product["new_modules"]) > 20
+    assert "botocore.session" in get_product["new_modules"]
     assert get_product["new_clients"] == ["dynamodb"]
     assert "hooks" not in get_product
 
