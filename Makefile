@@ -14,6 +14,9 @@ LOCAL_STATE ?= .local
 LISTEN ?= 127.0.0.1
 SAM_PORT ?= 3002
 PYTEST_ARGS ?=
+# The stage setting snapStart for the local stack (cdk/config.py): `make dev SNAPSTART=true` runs the
+# request path as SnapStart functions, primed and restored as Lambda does (local/_worker_main.py).
+SNAPSTART ?= false
 
 LAYER_DIR := layers/deps/build
 LAYER_STAMP := $(LAYER_DIR)/.stamp
@@ -83,8 +86,14 @@ synth: $(LAYER_STAMP)
 
 # The local stack's template points its assets at the source folders, so edits show up live.
 synth-local: $(LOCAL_TEMPLATE)
-$(LOCAL_TEMPLATE): $(CDK_SOURCES) $(LAYER_STAMP)
-	CDK_OUTDIR=.local/cdk.out CDK_CONTEXT_JSON='{"stage":"dev","aws:cdk:disable-asset-staging":true}' $(PY) app.py
+$(LOCAL_TEMPLATE): $(CDK_SOURCES) $(LAYER_STAMP) .local/.snapstart
+	CDK_OUTDIR=.local/cdk.out CDK_CONTEXT_JSON='{"stage":"dev","snapStart":"$(SNAPSTART)","aws:cdk:disable-asset-staging":true}' $(PY) app.py
+
+# Changes (and so re-synthesizes the local template) only when SNAPSTART does.
+.local/.snapstart: FORCE
+	@mkdir -p .local; echo "$(SNAPSTART)" | cmp -s - $@ || echo "$(SNAPSTART)" > $@
+.PHONY: FORCE
+FORCE:
 
 test: $(LAYER_STAMP) $(CHECKOV_STAMP) synth-local
 	$(PY) -m pytest $(PYTEST_ARGS)

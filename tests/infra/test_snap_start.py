@@ -157,3 +157,27 @@ def test_consumers_stay_on_latest(prod: Synth) -> None:
         (target,) = _refs(mapping["Properties"]["FunctionName"])
         assert resources[target]["Type"] == "AWS::Lambda::Function", json.dumps(mapping)
         assert target not in on_api
+
+
+def test_the_local_stack_serves_the_snap_start_template_through_its_aliases(dev_on: Synth) -> None:
+    # With the setting on, the local stack reads the alias and version, routes each route to its
+    # function and initializes those functions as SnapStart ones (local/_worker_main.py runs the
+    # before-snapshot and after-restore hooks).
+    from local.api_model import load_api
+    from local.functions import load_functions
+    from local.provision import Provisioner
+    from local.template import Template
+
+    template = Template.load(dev_on.template_path)
+    provisioner = Provisioner(template, None)  # type: ignore[arg-type]
+    provisioner.placeholders_only()
+    functions = load_functions(template, provisioner.resolver)
+    api = load_api(template, provisioner.resolver, functions)
+    assert api is not None
+    routed = {route.function.logical_id for route in api.routes if route.function is not None}
+    authorizers = {r.authorizer.function.logical_id for r in api.routes if r.authorizer is not None}
+    assert len(routed) == 19
+    assert len(authorizers) == 1
+    for logical_id in routed | authorizers:
+        assert functions[logical_id].snap_start, logical_id
+    assert sum(spec.snap_start for spec in functions.values()) == 20
