@@ -60,7 +60,7 @@ def instrumented(
     if os.environ.get("AWS_LAMBDA_INITIALIZATION_TYPE") == "snap-start":
         from commerce import snapstart
 
-        snapstart.warm_up(wrapped, warm_up or list)
+        snapstart.warm_up(wrapped, warm_up or list, logger=logger, metrics=metrics)
     return wrapped  # type: ignore[return-value]
 
 

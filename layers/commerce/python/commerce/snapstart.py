@@ -56,6 +56,9 @@ _primers: list[Callable[[], None]] = []
 _refreshers: list[Callable[[], None]] = []
 _warm_ups: list[tuple[Callable[[Any, Any], Any], WarmUp]] = []
 _installed: list[bool] = []
+#: The shared Powertools Logger and Metrics (commerce.observability hands them over with its warm-up,
+#: so this module imports nothing of the layer's at import time and no cycle forms).
+_observability: dict[str, Any] = {}
 #: What the last `prime()` did (for its log line and the tests).
 report: dict[str, Any] = {}
 
@@ -91,10 +94,12 @@ def refresh_with(refresher: Callable[[], None]) -> Callable[[], None]:
     return refresher
 
 
-def warm_up(handler: Callable[[Any, Any], Any], events: WarmUp) -> None:
-    """Before the snapshot, send `events()` through `handler` (SnapStart only; see `prime`)."""
+def warm_up(handler: Callable[[Any, Any], Any], events: WarmUp, *, logger: Any, metrics: Any) -> None:
+    """Before the snapshot, send `events()` through `handler` (SnapStart only; see `prime`);
+    `logger` and `metrics` are the entry point's, quiet while priming."""
     if snapshot_init():
         _warm_ups.append((handler, events))
+        _observability.update(logger=logger, metrics=metrics)
     _install()
 
 
@@ -145,8 +150,7 @@ def _quiet() -> Iterator[None]:
     import logging
     import uuid
 
-    from commerce.observability import logger, metrics
-
+    logger, metrics = _observability["logger"], _observability["metrics"]
     level = logger.log_level
     saved = {name: os.environ.get(name) for name in ("POWERTOOLS_METRICS_DISABLED", "_X_AMZN_TRACE_ID")}
     os.environ["POWERTOOLS_METRICS_DISABLED"] = "true"
@@ -336,8 +340,7 @@ def prime() -> None:
         warm_ups=warm_ups,
         ms=(time.perf_counter() - started) * 1000,
     )
-    from commerce.observability import logger
-
+    logger = _observability["logger"]
     logger.info("primed for the snapshot", extra={"snapstart": {**report, "ms": round(report["ms"], 1)}})
 
 
