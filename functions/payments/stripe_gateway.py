@@ -39,6 +39,7 @@ from commerce.idempotency import run_once
 from commerce.observability import logger, metrics, tracer
 from commerce.parameters import secret
 from commerce.request_body import BodyRefused, parse_json
+from commerce.snapstart import load_after_restore
 from payments.domain import (
     BadSignature,
     Charged,
@@ -161,6 +162,14 @@ def stripe_secret(*, force: bool = False) -> dict[str, str]:
     return {str(k): str(v) for k, v in value.items()}
 
 
+@load_after_restore
+def _load_secret() -> None:
+    """After a SnapStart restore, before the first call: the API key and webhook secret (never in
+    the snapshot), so the webhook's first verification does not wait for Secrets Manager."""
+    if os.environ.get("STRIPE_SECRET_ARN"):
+        stripe_secret()
+
+
 @cache
 def _stripe_client(api_key: str, api_base: str | None) -> Any:
     import stripe
@@ -206,7 +215,7 @@ class StripeGateway:
 
     def prime(self) -> None:
         """Before a SnapStart snapshot (commerce.snapstart): Stripe's SDK and the Secrets Manager
-        client that reads its key (the key itself is a secret, read on first use)."""
+        client that reads its key (the key itself is a secret, read after each restore: _load_secret)."""
         import stripe
 
         from commerce.aws import secretsmanager

@@ -140,3 +140,80 @@ def test_outside_snapstart_no_hook_is_registered_and_nothing_is_primed() -> None
             check=True,
         )
         assert done.stdout.split() == ["0", "0"], init_type
+
+
+# Runs in a fresh interpreter initialized for a snapshot: Secrets Manager is a recording stand-in
+# behind commerce.parameters, so the test sees when each secret is read (before or after the snapshot).
+_SECRET_READS = r"""
+import importlib, json, sys, time
+import snapshot_restore_py as hooks
+module = importlib.import_module(sys.argv[1])
+from commerce import parameters, snapstart
+reads = []
+class SecretsManager:
+    def get_secret_value(self, SecretId):
+        reads.append(SecretId)
+        if sys.argv[2] == "slow":
+            time.sleep(snapstart.LOAD_DEADLINE_SECONDS + 2)
+        if sys.argv[2] == "down":
+            raise ConnectionError("Secrets Manager is unreachable")
+        return {"SecretString": json.dumps({"apiKey": "sk_test_x", "webhookSecret": "whsec_x"})}
+parameters.secretsmanager = SecretsManager
+for function, args, kwargs in reversed(hooks.get_before_snapshot()):
+    function(*args, **kwargs)
+in_snapshot = [key[1] for key in parameters._cache]
+before = list(reads)
+started = time.monotonic()
+for function, args, kwargs in hooks.get_after_restore():
+    function(*args, **kwargs)
+print(json.dumps({"before_snapshot": before, "in_snapshot": in_snapshot, "after_restore": reads,
+                  "cached": [key[1] for key in parameters._cache], "restore_s": time.monotonic() - started}))
+"""
+
+_SECRET_FUNCTIONS = {
+    "catalog.list_products": {"POWERTOOLS_SERVICE_NAME": "catalog", "CURSOR_SECRET_ARN": "cursor-key"},
+    "payments.stripe_webhook": {"POWERTOOLS_SERVICE_NAME": "payments", "STRIPE_SECRET_ARN": "stripe"},
+}
+
+
+def _secret_reads(module: str, mode: str = "ok") -> dict[str, Any]:
+    env = {
+        **_environment("snap-start"),
+        **_SECRET_FUNCTIONS[module],
+        "_HANDLER": f"{module}.lambda_handler",
+        "TABLE_NAME": "table",
+    }
+    done = subprocess.run(
+        [sys.executable, "-c", _SECRET_READS, module, mode],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-3000:] + done.stdout[-3000:]
+    return dict(json.loads(done.stdout.strip().splitlines()[-1]))
+
+
+def test_the_secrets_a_first_call_reads_are_read_after_each_restore_and_never_into_the_snapshot() -> None:
+    # A snapshot is kept while its version exists and resumed by every environment: no secret in it
+    # (it would outlive its rotation).
+    # https://docs.aws.amazon.com/lambda/latest/dg/snapstart-security.html
+    functions = (("catalog.list_products", "cursor-key"), ("payments.stripe_webhook", "stripe"))
+    for module, secret_arn in functions:
+        reads = _secret_reads(module)
+        assert reads["before_snapshot"] == [], module
+        assert reads["in_snapshot"] == [], module
+        assert reads["after_restore"] == [secret_arn], module
+        assert reads["cached"] == [secret_arn], module
+
+
+def test_a_secret_that_cannot_be_read_after_a_restore_neither_fails_nor_holds_up_the_restore() -> None:
+    # An after-restore hook that raises fails the restore (SnapStartException), and the runtime and
+    # every hook get 10 s: https://docs.aws.amazon.com/lambda/latest/dg/snapstart-runtime-hooks-python.html
+    down = _secret_reads("payments.stripe_webhook", "down")
+    assert down["after_restore"] == ["stripe"]
+    assert down["cached"] == []  # the first call reads it
+    slow = _secret_reads("payments.stripe_webhook", "slow")
+    assert slow["restore_s"] < 3.0 + 1.5  # LOAD_DEADLINE_SECONDS, not the secret's 5 s

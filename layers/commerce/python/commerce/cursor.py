@@ -7,7 +7,8 @@ is `InvalidCursor` (a `MalformedRequest`: 400) — never a 5xx and never a diffe
 page with `commerce.dynamodb.query_page`, which uses this module.
 
 The HMAC key is a Secrets Manager secret (env `CURSOR_SECRET_ARN`, the ARN only), read with
-`commerce.parameters` and cached for an hour (`SECRET_MAX_AGE_SECONDS`).
+`commerce.parameters` and cached for an hour (`SECRET_MAX_AGE_SECONDS`). Under SnapStart it is read
+after each restore (never into the snapshot), so a first call does not wait for it.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ import os
 from typing import Any
 
 from commerce.errors import MalformedRequest
-from commerce.snapstart import prime_with
+from commerce.snapstart import load_after_restore, prime_with
 
 CURSOR_VERSION = "1"
 SECRET_MAX_AGE_SECONDS = 3600
@@ -41,6 +42,13 @@ def _secrets_client() -> None:
         from commerce.aws import secretsmanager
 
         secretsmanager()
+
+
+@load_after_restore
+def _load_key() -> None:
+    """After a SnapStart restore, before the first call: the key, a secret, not in the snapshot."""
+    if os.environ.get("CURSOR_SECRET_ARN"):
+        cursor_secret()
 
 
 def _b64encode(raw: bytes) -> str:

@@ -34,7 +34,9 @@ connections opened before the snapshot are closed (clients reconnect on their ne
 credentials are the refreshing container credentials Lambda gives SnapStart functions:
 https://docs.aws.amazon.com/lambda/latest/dg/snapstart-activate.html#snapstart-credentials), and
 Powertools' cold-start flags are set again, so the first invocation after a restore is reported as
-the cold start it is. https://docs.aws.amazon.com/lambda/latest/dg/snapstart-uniqueness.html
+the cold start it is. Last, the secrets a first call reads (the cursor HMAC key, the Stripe webhook
+secret: registered with `load_after_restore`) are read, in the restored environment and never
+before the snapshot, so the first invocation does not wait for Secrets Manager either. https://docs.aws.amazon.com/lambda/latest/dg/snapstart-uniqueness.html
 """
 
 from __future__ import annotations
@@ -49,11 +51,15 @@ from typing import Any
 INITIALIZATION_TYPE_ENV = "AWS_LAMBDA_INITIALIZATION_TYPE"
 SNAP_START = "snap-start"
 PRIMING_CALLER = "snapstart-priming"
+#: How long the after-restore hook waits for the secrets it loads (Lambda's limit for the runtime
+#: and all after-restore hooks is 10 s: https://docs.aws.amazon.com/lambda/latest/dg/snapstart-runtime-hooks-python.html).
+LOAD_DEADLINE_SECONDS = 3.0
 
 WarmUp = Callable[[], list[dict[str, Any]]]
 
 _primers: list[Callable[[], None]] = []
 _refreshers: list[Callable[[], None]] = []
+_loaders: list[Callable[[], None]] = []
 _warm_ups: list[tuple[Callable[[Any, Any], Any], WarmUp]] = []
 _installed: list[bool] = []
 #: The shared Powertools Logger and Metrics (commerce.observability hands them over with its warm-up,
@@ -92,6 +98,17 @@ def refresh_with(refresher: Callable[[], None]) -> Callable[[], None]:
         _refreshers.append(refresher)
         _install()
     return refresher
+
+
+def load_after_restore(loader: Callable[[], None]) -> Callable[[], None]:
+    """Run `loader` in every restored environment before its first invocation (SnapStart only):
+    load a secret the first call needs, which must never be in the snapshot. Best effort: a
+    failure is logged and the first call reads it as it would without SnapStart, since an
+    after-restore hook that raises fails the restore (SnapStartException)."""
+    if snapshot_init():
+        _loaders.append(loader)
+        _install()
+    return loader
 
 
 def warm_up(handler: Callable[[Any, Any], Any], events: WarmUp, *, logger: Any, metrics: Any) -> None:
@@ -367,3 +384,33 @@ def refresh() -> None:
     cold_start.reset_cold_start_flag()
     for refresher in _refreshers:
         refresher()
+    _load_secrets()
+
+
+def _load_secrets() -> None:
+    """Run the `load_after_restore` loaders, for at most LOAD_DEADLINE_SECONDS: Lambda gives the
+    runtime and every after-restore hook 10 s, and a client's retries could outlast that. A loader
+    still running then finishes on its own (or the first call reads the secret itself)."""
+    import threading
+
+    loaded: list[str] = []
+
+    def run() -> None:
+        for loader in _loaders:
+            try:
+                loader()
+                loaded.append(loader.__qualname__)
+            except Exception as exc:  # noqa: BLE001 - the first call reads it instead (load_after_restore)
+                logger = _observability.get("logger")
+                if logger is not None:
+                    logger.warning(
+                        "a secret was not loaded after the restore; the first call reads it",
+                        extra={"loader": loader.__qualname__, "error": type(exc).__name__},
+                    )
+
+    if not _loaders:
+        return
+    worker = threading.Thread(target=run, name="snapstart-load-after-restore", daemon=True)
+    worker.start()
+    worker.join(LOAD_DEADLINE_SECONDS)
+    report["loaded_after_restore"] = list(loaded)
