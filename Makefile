@@ -162,8 +162,11 @@ openapi: $(VENV_STAMP)
 
 # Proof (never part of `make test`): benchmarks with budgets, fault injection, API fuzzing.
 .PHONY: bench chaos fuzz flash
+# BENCH_ARGS for a quicker, partial run (benchmarks/run.py: --rounds, --only, --skip); the default is
+# the full one, 15 rounds of every function.
+BENCH_ARGS ?=
 bench: $(LAYER_STAMP) synth-local
-	$(PY) -m benchmarks.run
+	$(PY) -m benchmarks.run $(BENCH_ARGS)
 
 # A flash sale of one product on the scale model (docs/capacity.md); FLASH_ARGS e.g. --rounds 1.
 flash: $(LAYER_STAMP) synth-local

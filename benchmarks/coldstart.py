@@ -23,8 +23,9 @@ and the budget applies to the median ratio (interquartile range reported):
   their cold start and shown on its own line; it is paid on every call, cold or warm.
 Every function on the request path (SnapStart in prod) also runs once a round *primed*: the init
 type `snap-start`, the before-snapshot and after-restore hooks, then the first invocation and
-WARM_CALLS more; budget: primed first invocation <= 1.5 x that function's warm invocation (median
-of the per-run ratios), shown next to today's unprimed first invocation.
+WARM_CALLS more; budget: primed first invocation <= 1.5 x that function's warm invocation or
+<= warm + 2 ms (medians of the per-run ratios and differences; the absolute allowance is for
+functions whose warm call takes about a millisecond), shown next to today's unprimed first invocation.
 """
 
 from __future__ import annotations
@@ -46,6 +47,13 @@ TEMPLATE = ROOT / ".local" / "cdk.out" / "Commerce-dev.template.json"
 EVENTS = ROOT / "events"
 BUDGET_RATIO = 1.15
 PRIMED_BUDGET_RATIO = 1.5
+# ... or at most this much over the warm call: for a function whose warm call takes about a
+# millisecond (GET /health, the authorizer) a ratio measures timer noise and the first use of caches
+# in the standard library and the SDKs, not priming. 2 ms is a fraction of one DynamoDB round trip
+# in AWS, and far below what anything priming loads costs (an import of ours, a client: >= 5 ms
+# here); that nothing is loaded on the first call is proven on its own
+# (tests/e2e/test_snapstart_priming.py).
+PRIMED_ALLOWANCE_MS = 2.0
 WARM_CALLS = 3
 FLOOR = "Floor"
 FLOOR_HANDLER = "floor_handler.lambda_handler"
@@ -531,6 +539,7 @@ def measure(template_path: Path = TEMPLATE, rounds: int = 15, only: str | None =
         "rounds": rounds,
         "budget_ratio": BUDGET_RATIO,
         "primed_budget_ratio": PRIMED_BUDGET_RATIO,
+        "primed_allowance_ms": PRIMED_ALLOWANCE_MS,
         "warm_calls": WARM_CALLS,
         "floors_ms": floors,
         "floor_runs": {floor_id: len(runs[floor_id]) for floor_id in FLOOR_OF.values()},
@@ -587,11 +596,13 @@ def _row(
         good = [p for p in primed if p.get("invoke_ms") is not None and p.get("warm_ms") and "error" not in p]
         row["primed_errors"] = sorted({p["error"] for p in primed if "error" in p})
         if good:
-            ratios = []
+            ratios, excess = [], []
             for p in good:
                 warm = statistics.median(w - k for w, k in zip(p["warm_ms"], p["warm_kdf_ms"], strict=True))
                 ratios.append((p["invoke_ms"] - p["kdf_ms"]) / max(warm, 0.001))
+                excess.append(p["invoke_ms"] - p["kdf_ms"] - warm)
             q1, median, q3 = _quartiles(ratios)
+            over_ms = statistics.median(excess)
             row["primed"] = {
                 "runs": len(good),
                 "prime_ms": round(statistics.median(p["prime_ms"] for p in good), 1),
@@ -606,10 +617,12 @@ def _row(
                 "ratio": round(median, 2),
                 "ratio_q1": round(q1, 2),
                 "ratio_q3": round(q3, 2),
+                "over_warm_ms": round(over_ms, 2),
+                "within_budget": median <= PRIMED_BUDGET_RATIO or over_ms <= PRIMED_ALLOWANCE_MS,
                 "new_modules": good[-1]["new_modules"],
                 "new_clients": good[-1]["new_clients"],
             }
-            within = within and median <= PRIMED_BUDGET_RATIO
+            within = within and row["primed"]["within_budget"]
         else:
             within = False
     row["within_budget"] = within
@@ -654,9 +667,10 @@ def print_table(report: dict[str, Any]) -> None:
     print(
         "\nPrimed first invocation (SnapStart: init type snap-start, hooks, first call, "
         f"{report['warm_calls']} warm calls; KDF left out); "
-        f"budget: first <= {report['primed_budget_ratio']} x warm"
+        f"budget: first <= {report['primed_budget_ratio']} x warm or <= warm + "
+        f"{report['primed_allowance_ms']} ms (medians)"
     )
-    primed_columns = ("unprimed", "prime", "restore", "first", "warm", "ratio", "q1", "q3")
+    primed_columns = ("unprimed", "prime", "restore", "first", "warm", "ratio", "q1", "q3", "+ms")
     print(
         f"{'function':<44} "
         + " ".join(f"{c:>8}" for c in primed_columns)
@@ -672,8 +686,9 @@ def print_table(report: dict[str, Any]) -> None:
         print(
             f"{row['function']:<44} {row['first_invoke_ms']:>8.1f} {primed['prime_ms']:>8.0f} "
             f"{primed['restore_ms']:>8.2f} {primed['first_ms']:>8.2f} {primed['warm_ms']:>8.2f} "
-            f"{primed['ratio']:>8.2f} {primed['ratio_q1']:>8.2f} {primed['ratio_q3']:>8.2f}  "
-            f"{len(primed['new_modules'])} / {len(primed['new_clients'])}"
+            f"{primed['ratio']:>8.2f} {primed['ratio_q1']:>8.2f} {primed['ratio_q3']:>8.2f} "
+            f"{primed['over_warm_ms']:>8.2f}  {len(primed['new_modules'])} / {len(primed['new_clients'])}  "
+            f"{'ok' if primed['within_budget'] else 'OVER BUDGET'}"
         )
 
 
