@@ -198,12 +198,12 @@ sam-image: $(VENV_STAMP)
 # unchanged). The deps layers carry Powertools, so on an x86_64 machine their x86_64 build (same recipe,
 # same pins, the same groups) is all SAM needs; on an arm64 machine the deployed layers are used as they are.
 HOST_ARCH := $(shell uname -m | sed -e 's/^aarch64$$/arm64/' -e 's/^amd64$$/x86_64/')
-SAM_DEPS_LAYER := .local/sam/layers/deps-$(HOST_ARCH)
-$(SAM_DEPS_LAYER)/.stamp: layers/deps/requirements.txt Makefile cdk/bytecode.py cdk/deps_layers.py | $(VENV_STAMP)
-	$(call deps-layers,$(SAM_DEPS_LAYER),manylinux2014_$(subst arm64,aarch64,$(HOST_ARCH)))
-sam-template: synth $(if $(filter arm64,$(HOST_ARCH)),,$(SAM_DEPS_LAYER)/.stamp)
+SAM_DEPS_LAYERS := .local/sam/layers/deps-$(HOST_ARCH)
+$(SAM_DEPS_LAYERS)/.stamp: layers/deps/requirements.txt Makefile cdk/bytecode.py cdk/deps_layers.py | $(VENV_STAMP)
+	$(call deps-layers,$(SAM_DEPS_LAYERS),manylinux2014_$(subst arm64,aarch64,$(HOST_ARCH)))
+sam-template: synth $(if $(filter arm64,$(HOST_ARCH)),,$(SAM_DEPS_LAYERS)/.stamp)
 	$(PY) -m local.sam.template --source cdk.out/Commerce-$(STAGE).template.json --out $(SAM_TEMPLATE) \
-		$(if $(filter arm64,$(HOST_ARCH)),,--deps-layers $(SAM_DEPS_LAYER))
+		$(if $(filter arm64,$(HOST_ARCH)),,--deps-layers $(SAM_DEPS_LAYERS))
 
 # make sam-invoke FN=<function> [EVENT=events/<file>.json], against the running `make dev LISTEN=...`
 sam-invoke: $(SAM) $(VENV_STAMP)

@@ -19,11 +19,11 @@ from tests.infra.conftest import ROOT, Synth
 
 
 def code_assets(synth: Synth) -> dict[str, Path]:
-    """Every function's and project layer's asset folder, by asset path (the deps layer has its own test)."""
+    """Every function's and project layer's asset folder, by asset path (the deps layers: their own test)."""
     assets = {}
     for resource_type in ("AWS::Lambda::Function", "AWS::Lambda::LayerVersion"):
         for logical_id, resource in synth.resources(resource_type).items():
-            if not logical_id.startswith("PlatformDepsLayer"):
+            if not logical_id.startswith("PlatformDeps"):  # the deps layers (core, tokens, stripe)
                 path = resource["Metadata"]["aws:asset:path"]
                 assets[path] = synth.outdir / path
     return assets

@@ -60,7 +60,7 @@ def test_prod_invokes_every_route_and_the_authorizer_through_a_snap_start_alias(
     # https://docs.aws.amazon.com/lambda/latest/dg/snapstart.html
     resources = prod.template["Resources"]
     targets = invoked_targets(prod)
-    assert len(targets) == 20  # 19 routes of the contract and the authorizer
+    assert len(targets) == 21  # 19 routes of the contract, GET /swagger and the authorizer
     for user, alias_id in targets.items():
         alias = resources[alias_id]
         assert alias["Type"] == "AWS::Lambda::Alias", (user, alias_id)
@@ -147,7 +147,7 @@ def test_dev_stays_on_latest_unless_its_setting_is_on(dev: Synth, dev_on: Synth)
 
 
 def test_consumers_stay_on_latest(prod: Synth) -> None:
-    # docs/decisions.md (21): queue consumers and stream relays are not on the request path.
+    # docs/decisions.md (23): queue consumers and stream relays are not on the request path.
     resources = prod.template["Resources"]
     on_api = {resources[a]["Properties"]["FunctionName"]["Ref"] for a in invoked_targets(prod).values()}
     for lid, function in prod.resources("AWS::Lambda::Function").items():
@@ -176,8 +176,8 @@ def test_the_local_stack_serves_the_snap_start_template_through_its_aliases(dev_
     assert api is not None
     routed = {route.function.logical_id for route in api.routes if route.function is not None}
     authorizers = {r.authorizer.function.logical_id for r in api.routes if r.authorizer is not None}
-    assert len(routed) == 19
+    assert len(routed) == 20  # 19 routes of the contract and GET /swagger
     assert len(authorizers) == 1
     for logical_id in routed | authorizers:
         assert functions[logical_id].snap_start, logical_id
-    assert sum(spec.snap_start for spec in functions.values()) == 20
+    assert sum(spec.snap_start for spec in functions.values()) == 21
