@@ -217,3 +217,29 @@ def test_a_secret_that_cannot_be_read_after_a_restore_neither_fails_nor_holds_up
     assert down["cached"] == []  # the first call reads it
     slow = _secret_reads("payments.stripe_webhook", "slow")
     assert slow["restore_s"] < 3.0 + 1.5  # LOAD_DEADLINE_SECONDS, not the secret's 5 s
+
+
+def test_priming_writes_no_log_record_and_no_metric_but_its_own_line() -> None:
+    # The warm-up requests log and flush metrics as a real call does (so that path is primed), into
+    # a buffer that is dropped: stdout (CloudWatch Logs, EMF metrics) gets only "primed for the snapshot".
+    env = {
+        **_environment("snap-start"),
+        **_SECRET_FUNCTIONS["catalog.list_products"],
+        "_HANDLER": "catalog.list_products.lambda_handler",
+        "TABLE_NAME": "table",
+        "POWERTOOLS_METRICS_NAMESPACE": "Commerce",
+    }
+    done = subprocess.run(
+        [sys.executable, "-c", _SECRET_READS, "catalog.list_products", "ok"],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    lines = done.stdout.strip().splitlines()
+    assert len(lines) == 2, lines  # the priming line, then the test's own result
+    assert json.loads(lines[0])["message"] == "primed for the snapshot"
+    assert json.loads(lines[0])["snapstart"]["warm_ups"] >= 3

@@ -54,6 +54,9 @@ PRIMING_CALLER = "snapstart-priming"
 #: How long the after-restore hook waits for the secrets it loads (Lambda's limit for the runtime
 #: and all after-restore hooks is 10 s: https://docs.aws.amazon.com/lambda/latest/dg/snapstart-runtime-hooks-python.html).
 LOAD_DEADLINE_SECONDS = 3.0
+#: How often the warm-up requests go through the handler: CPython specializes the bytecode a call
+#: runs only after it has run a few times, so a path run once is still slower than a warm one.
+WARM_UP_ROUNDS = 3
 
 WarmUp = Callable[[], list[dict[str, Any]]]
 
@@ -162,21 +165,25 @@ class _StandIn:
 
 @contextmanager
 def _quiet() -> Iterator[None]:
-    """Nothing priming does is logged or published (ours logs nothing CRITICAL), metrics off, an unsampled
-    trace (what Lambda gives an unsampled request), restored afterwards."""
-    import logging
+    """Nothing priming does reaches the logs or CloudWatch: log records and metrics are formatted
+    and written as on a real call (so that path is loaded too), into a buffer that is dropped; an
+    unsampled trace (what Lambda gives an unsampled request); restored afterwards."""
+    import io
     import uuid
+    from contextlib import redirect_stdout
 
     logger, metrics = _observability["logger"], _observability["metrics"]
-    level = logger.log_level
+    handler = logger.registered_handler
     saved = {name: os.environ.get(name) for name in ("POWERTOOLS_METRICS_DISABLED", "_X_AMZN_TRACE_ID")}
-    os.environ["POWERTOOLS_METRICS_DISABLED"] = "true"
+    os.environ.pop("POWERTOOLS_METRICS_DISABLED", None)
     os.environ["_X_AMZN_TRACE_ID"] = f"Root=1-{int(time.time()):08x}-{uuid.uuid4().hex[:24]};Sampled=0"
-    logger.setLevel(logging.CRITICAL)
+    dropped = io.StringIO()
+    stream = handler.setStream(dropped)  # EMF metrics are printed to stdout, log records go to the handler
     try:
-        yield
+        with redirect_stdout(dropped):
+            yield
     finally:
-        logger.setLevel(level)
+        handler.setStream(stream)
         for name, value in saved.items():
             if value is None:
                 os.environ.pop(name, None)
@@ -329,11 +336,12 @@ def _send_warm_ups() -> int:
 
     sent = 0
     with Provider.all_overridden(_StandIn()):
-        for handler, events in _warm_ups:
-            for event in events():
-                with suppress(Exception):  # a refusal is an answer; priming goes on
-                    handler(event, _PrimingContext())
-                sent += 1
+        for _ in range(WARM_UP_ROUNDS):
+            for handler, events in _warm_ups:
+                for event in events():
+                    with suppress(Exception):  # a refusal is an answer; priming goes on
+                        handler(event, _PrimingContext())
+                    sent += 1
     return sent
 
 
