@@ -25,7 +25,10 @@ Every function on the request path (SnapStart in prod) also runs once a round *p
 type `snap-start`, the before-snapshot and after-restore hooks, then the first invocation and
 WARM_CALLS more; budget: primed first invocation <= 1.5 x that function's warm invocation or
 <= warm + 2 ms (medians of the per-run ratios and differences; the absolute allowance is for
-functions whose warm call takes about a millisecond), shown next to today's unprimed first invocation.
+functions whose warm call takes about a millisecond), on the function's own time: less the password
+KDF and less the time each call waits on the AWS stand-in (moto does a first request of each
+operation in a process much more slowly than the next; AWS does not), which is printed too, as is
+the ratio with it left in; shown next to today's unprimed first invocation.
 """
 
 from __future__ import annotations
@@ -179,8 +182,24 @@ class Context:
     def get_remaining_time_in_millis(self):
         return 30000
 
+# Primed runs only (botocore is loaded by then; patching it earlier would move its import out of
+# an unprimed first call): the time each call waits on the AWS stand-in, to tell our code's first
+# call from moto's own first-request work (its first TransactWriteItems in a process, ~50 ms here).
+aws_wait = [0.0]
+endpoint = sys.modules.get("botocore.endpoint") if "prime_ms" in outcome else None
+if endpoint is not None:
+    _send = endpoint.Endpoint._send
+    def _timed_send(self, request):
+        started = time.perf_counter()
+        try:
+            return _send(self, request)
+        finally:
+            aws_wait[0] += (time.perf_counter() - started) * 1000
+    endpoint.Endpoint._send = _timed_send
+
 def call():
     kdf[0] = 0.0
+    aws_wait[0] = 0.0
     result = {}
     started = time.perf_counter()
     try:
@@ -198,6 +217,7 @@ def call():
         else:
             result["error"] = message
     result["kdf_ms"] = kdf[0]
+    result["aws_ms"] = aws_wait[0]
     return result
 
 def clients():
@@ -207,7 +227,7 @@ def clients():
 modules_before, clients_before = set(sys.modules), clients()
 first = call()
 outcome.update(
-    invoke_ms=first.get("ms"), kdf_ms=first["kdf_ms"], status=first.get("status"),
+    invoke_ms=first.get("ms"), kdf_ms=first["kdf_ms"], aws_ms=first["aws_ms"], status=first.get("status"),
     new_modules=sorted(set(sys.modules) - modules_before), new_clients=sorted(clients() - clients_before),
 )
 outcome["invoke_imported"] = len(outcome["new_modules"])
@@ -217,6 +237,7 @@ for key in ("batch_failures", "error"):
 warm = [call() for _ in range(target["warm"])]
 outcome["warm_ms"] = [w.get("ms") for w in warm]
 outcome["warm_kdf_ms"] = [w["kdf_ms"] for w in warm]
+outcome["warm_aws_ms"] = [w["aws_ms"] for w in warm]
 outcome["boto3"] = "boto3" in sys.modules
 outcome["top_level"] = sorted({name.split(".")[0] for name in sys.modules})
 sys.stdout.flush()
@@ -592,15 +613,26 @@ def _row(
         within = within and median <= BUDGET_RATIO
     else:
         within = False
+    row["cold_within_budget"] = within
     if primed is not None:
         good = [p for p in primed if p.get("invoke_ms") is not None and p.get("warm_ms") and "error" not in p]
         row["primed_errors"] = sorted({p["error"] for p in primed if "error" in p})
         if good:
-            ratios, excess = [], []
+
+            def own(ms: float, kdf: float, aws: float) -> float:
+                return ms - kdf - aws  # outside the password KDF and the wait on the AWS stand-in
+
+            ratios, excess, raw = [], [], []
             for p in good:
-                warm = statistics.median(w - k for w, k in zip(p["warm_ms"], p["warm_kdf_ms"], strict=True))
-                ratios.append((p["invoke_ms"] - p["kdf_ms"]) / max(warm, 0.001))
-                excess.append(p["invoke_ms"] - p["kdf_ms"] - warm)
+                warm_all = zip(p["warm_ms"], p["warm_kdf_ms"], p["warm_aws_ms"], strict=True)
+                warm = statistics.median(own(*w) for w in warm_all)
+                first = own(p["invoke_ms"], p["kdf_ms"], p["aws_ms"])
+                ratios.append(first / max(warm, 0.001))
+                excess.append(first - warm)
+                warm_raw = statistics.median(
+                    w - k for w, k in zip(p["warm_ms"], p["warm_kdf_ms"], strict=True)
+                )
+                raw.append((p["invoke_ms"] - p["kdf_ms"]) / max(warm_raw, 0.001))
             q1, median, q3 = _quartiles(ratios)
             over_ms = statistics.median(excess)
             row["primed"] = {
@@ -614,6 +646,20 @@ def _row(
                     ),
                     2,
                 ),
+                "first_aws_ms": round(statistics.median(p["aws_ms"] for p in good), 2),
+                "warm_aws_ms": round(statistics.median(w for p in good for w in p["warm_aws_ms"]), 2),
+                "first_own_ms": round(
+                    statistics.median(own(p["invoke_ms"], p["kdf_ms"], p["aws_ms"]) for p in good), 2
+                ),
+                "warm_own_ms": round(
+                    statistics.median(
+                        own(*w)
+                        for p in good
+                        for w in zip(p["warm_ms"], p["warm_kdf_ms"], p["warm_aws_ms"], strict=True)
+                    ),
+                    2,
+                ),
+                "raw_ratio": round(statistics.median(raw), 2),
                 "ratio": round(median, 2),
                 "ratio_q1": round(q1, 2),
                 "ratio_q3": round(q3, 2),
@@ -649,7 +695,7 @@ def print_table(report: dict[str, Any]) -> None:
                 f"{row['first_invoke_ms']:>7.0f} {row['median_ms']:>7.0f}   (floor, {row['runs']} runs)"
             )
             continue
-        verdict = "ok" if row["within_budget"] else "OVER BUDGET"
+        verdict = "ok" if row.get("cold_within_budget", row["within_budget"]) else "OVER BUDGET"
         if row["errors"]:
             verdict = f"ERRORS {row['errors']}"
         outcome = f"status {row['status']}" if row["status"] is not None else ""
@@ -668,12 +714,15 @@ def print_table(report: dict[str, Any]) -> None:
         "\nPrimed first invocation (SnapStart: init type snap-start, hooks, first call, "
         f"{report['warm_calls']} warm calls; KDF left out); "
         f"budget: first <= {report['primed_budget_ratio']} x warm or <= warm + "
-        f"{report['primed_allowance_ms']} ms (medians)"
+        f"{report['primed_allowance_ms']} ms (medians), on the function's own time: the invocation less the\n"
+        "password KDF and less the wait on the AWS stand-in (aws: moto's first request of an operation in a "
+        "process is slow, AWS's is not); raw: the ratio with that wait left in"
     )
-    primed_columns = ("unprimed", "prime", "restore", "first", "warm", "ratio", "q1", "q3", "+ms")
+    primed_columns = ("unprimed", "prime", "restore", "first", "warm", "aws 1st", "aws warm")
+    own_columns = ("own 1st", "own warm", "ratio", "q1", "q3", "+ms", "raw")
     print(
         f"{'function':<44} "
-        + " ".join(f"{c:>8}" for c in primed_columns)
+        + " ".join(f"{c:>8}" for c in (*primed_columns, *own_columns))
         + "  new modules / clients on 1st call"
     )
     for row in report["functions"]:
@@ -686,8 +735,11 @@ def print_table(report: dict[str, Any]) -> None:
         print(
             f"{row['function']:<44} {row['first_invoke_ms']:>8.1f} {primed['prime_ms']:>8.0f} "
             f"{primed['restore_ms']:>8.2f} {primed['first_ms']:>8.2f} {primed['warm_ms']:>8.2f} "
+            f"{primed['first_aws_ms']:>8.2f} {primed['warm_aws_ms']:>8.2f} "
+            f"{primed['first_own_ms']:>8.2f} {primed['warm_own_ms']:>8.2f} "
             f"{primed['ratio']:>8.2f} {primed['ratio_q1']:>8.2f} {primed['ratio_q3']:>8.2f} "
-            f"{primed['over_warm_ms']:>8.2f}  {len(primed['new_modules'])} / {len(primed['new_clients'])}  "
+            f"{primed['over_warm_ms']:>8.2f} {primed['raw_ratio']:>8.2f}  "
+            f"{len(primed['new_modules'])} / {len(primed['new_clients'])}  "
             f"{'ok' if primed['within_budget'] else 'OVER BUDGET'}"
         )
 
