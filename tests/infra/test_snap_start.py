@@ -169,7 +169,7 @@ def test_the_local_stack_serves_the_snap_start_template_through_its_aliases(dev_
     from local.template import Template
 
     template = Template.load(dev_on.template_path)
-    provisioner = Provisioner(template, None)  # type: ignore[arg-type]
+    provisioner = Provisioner(template, None)
     provisioner.placeholders_only()
     functions = load_functions(template, provisioner.resolver)
     api = load_api(template, provisioner.resolver, functions)
