@@ -12,6 +12,7 @@ import pytest
 from aws_cdk import aws_sqs as sqs
 from cdk_nag import AwsSolutionsChecks, ServerlessChecks
 
+from cdk.deps_layers import GROUPS, groups_for
 from tests.infra.conftest import ROOT, Synth
 
 
@@ -64,12 +65,20 @@ def test_function_asset_holds_only_its_own_service(dev: Synth) -> None:
 
 
 def test_functions_use_only_the_project_layers(dev: Synth) -> None:
-    project_layers = set(dev.resources("AWS::Lambda::LayerVersion"))
-    assert len(project_layers) == 2
-    for function in dev.resources("AWS::Lambda::Function").values():
+    project_layers = dev.resources("AWS::Lambda::LayerVersion")
+    # One deps layer per dependency group (cdk/deps_layers.py) and the commerce layer.
+    assert len(project_layers) == len(GROUPS) + 1
+    by_path = {r["Metadata"]["aws:cdk:path"].split("/")[-2]: lid for lid, r in project_layers.items()}
+    layer_of = {
+        group: by_path["DepsLayer" if group == "core" else f"Deps{group.capitalize()}Layer"]
+        for group in GROUPS
+    }
+    for logical_id, function in dev.resources("AWS::Lambda::Function").items():
         layers = function["Properties"]["Layers"]
-        assert all(isinstance(layer, dict) and set(layer) == {"Ref"} for layer in layers)
-        assert {layer["Ref"] for layer in layers} == project_layers
+        assert all(isinstance(layer, dict) and set(layer) == {"Ref"} for layer in layers), logical_id
+        # Each function gets the deps layers of the groups its code imports, then the commerce layer.
+        expected = {layer_of[g] for g in groups_for(function["Properties"]["Handler"].rpartition(".")[0])}
+        assert {layer["Ref"] for layer in layers} == expected | {by_path["CommerceLayer"]}, logical_id
 
 
 def test_outputs_include_api_url_and_event_bus_name(stage: Synth) -> None:
