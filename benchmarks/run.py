@@ -68,7 +68,7 @@ SNAPSTART_ASSUMPTIONS = {
     "seconds_per_month": 30 * 24 * 3600,
     "deploys_per_month": 30,  # each publishes a new version of every changed function: >= 3 h cached
     "cold_start_share": 0.01,  # of request-path invocations that start a new environment (a restore)
-    "request_path_invocations_per_order": 3,  # POST /orders, GET /orders/{id}, one authorizer miss
+    "request_path_invocations_per_order": 4,  # POST /orders, GET /orders/{id}, the authorizer for each (no cache)
 }
 SQS_REQUESTS_PER_DELIVERY = 3  # EventBridge's SendMessage, the poller's ReceiveMessage, DeleteMessage
 API_REQUESTS_PER_ORDER = 2  # POST /orders and one GET /orders/{id}
