@@ -68,7 +68,7 @@ SNAPSTART_ASSUMPTIONS = {
     "seconds_per_month": 30 * 24 * 3600,
     "deploys_per_month": 30,  # each publishes a new version of every changed function: >= 3 h cached
     "cold_start_share": 0.01,  # of request-path invocations that start a new environment (a restore)
-    "request_path_invocations_per_order": 4,  # POST /orders, GET /orders/{id}, the authorizer for each (no cache)
+    "request_path_invocations_per_order": 4,  # POST + GET /orders, the authorizer twice (uncached)
 }
 SQS_REQUESTS_PER_DELIVERY = 3  # EventBridge's SendMessage, the poller's ReceiveMessage, DeleteMessage
 API_REQUESTS_PER_ORDER = 2  # POST /orders and one GET /orders/{id}
@@ -278,7 +278,7 @@ def main() -> int:
     parser.add_argument("--orders", type=int, default=5)
     parser.add_argument("--sizes", default="1000,100000")
     parser.add_argument("--template", default=str(TEMPLATE))
-    parser.add_argument("--skip", default="", help="comma-separated: size,coldstart,calls,api,flat,revocation")
+    parser.add_argument("--skip", default="", help="any of: size,coldstart,calls,api,flat,revocation")
     args = parser.parse_args()
     skip = set(filter(None, args.skip.split(",")))
     results: dict[str, Any] = {
