@@ -137,6 +137,8 @@ def _origins(value: Any, default: tuple[str, ...]) -> tuple[str, ...]:
     if "*" in origins and len(origins) > 1:
         raise ValueError("corsOrigins: * allows every origin; list none beside it")
     return origins
+
+
 def _flag(context: Mapping[str, Any], name: str, default: bool) -> bool:
     value = context.get(name)
     if value is None or value == "":
