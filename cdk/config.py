@@ -16,13 +16,13 @@ every one has a default that is unique per stage, so two stages can share an acc
 - `stripeChargesPerSecond` (20): the charges a second all the charging functions together may make,
   80 % of Stripe's default 25 requests per second on the PaymentIntents endpoint (also within its
   100 operations a second per live account); raise it with Stripe first (docs/capacity.md).
+- `snapStart` (prod: `true`, dev: `false`): the request path (the authorizer and every API route
+  function) runs as published versions behind the alias `live` with Lambda SnapStart, primed
+  before the snapshot (docs/performance.md); `false` keeps it on `$LATEST`.
 
 Flash-sale sizing (docs/capacity.md): `POST /orders` has its own route throttle (prod 5,000 requests
 a second, burst 5,000: the account's default regional limits are 10,000 and 5,000), and the reserve
 consumer polls with up to `reserve_concurrency` concurrent batches.
-- `snapStart` (prod: `true`, dev: `false`): the request path (the authorizer and every API route
-  function) runs as published versions behind the alias `live` with Lambda SnapStart, primed
-  before the snapshot (docs/performance.md); `false` keeps it on `$LATEST`.
 """
 
 from __future__ import annotations

@@ -545,7 +545,7 @@ def test_token_functions_get_the_key_set_at_deploy_time(stage: Synth) -> None:
 # ---- headroom (finding 17) --------------------------------------------------------------------------------
 
 #: Budgets: 85 % of CloudFormation's 500 resources (75 % until the SnapStart request path added a
-#: version and an alias per API function, 42 in all: docs/decisions.md 24) and 75 % of its 200
+#: version and an alias per API function, 42 in all: docs/decisions.md 26) and 75 % of its 200
 #: parameters per stack, half of CloudWatch's 500 widgets per dashboard, so the next services fit
 #: without a scramble.
 RESOURCE_BUDGET = 425

@@ -147,7 +147,7 @@ def test_dev_stays_on_latest_unless_its_setting_is_on(dev: Synth, dev_on: Synth)
 
 
 def test_consumers_stay_on_latest(prod: Synth) -> None:
-    # docs/decisions.md (24): queue consumers and stream relays are not on the request path.
+    # docs/decisions.md (26): queue consumers and stream relays are not on the request path.
     resources = prod.template["Resources"]
     on_api = {resources[a]["Properties"]["FunctionName"]["Ref"] for a in invoked_targets(prod).values()}
     for lid, function in prod.resources("AWS::Lambda::Function").items():
