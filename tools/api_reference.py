@@ -178,18 +178,23 @@ TOUR: dict[str, Example] = {
 }
 
 
+def resource_path(resources: dict[str, Any], resource_id: str) -> str:
+    """The path of an AWS::ApiGateway::Resource, walked up its ParentId chain to the API's root."""
+    parts: list[str] = []
+    while resource_id in resources:
+        props = resources[resource_id]["Properties"]
+        parts.append(props["PathPart"])
+        parent = props.get("ParentId", {})
+        resource_id = parent.get("Ref", "") if isinstance(parent, dict) else ""
+    return "/" + "/".join(reversed(parts))
+
+
 def protected_routes(template: dict[str, Any]) -> set[str]:
     """'METHOD /path' for every method the Lambda authorizer guards."""
     resources = template["Resources"]
 
     def path_of(resource_id: str) -> str:
-        parts: list[str] = []
-        while resource_id in resources:
-            props = resources[resource_id]["Properties"]
-            parts.append(props["PathPart"])
-            parent = props.get("ParentId", {})
-            resource_id = parent.get("Ref", "") if isinstance(parent, dict) else ""
-        return "/" + "/".join(reversed(parts))
+        return resource_path(resources, resource_id)
 
     routes = set()
     for resource in resources.values():

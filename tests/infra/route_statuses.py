@@ -37,6 +37,7 @@ from commerce import request_body
 from commerce.api import PROBLEM_STATUS, CommerceResolver
 from commerce.errors import DomainError
 from commerce.wiring import Provider
+from tools.api_reference import resource_path
 
 ROOT = Path(__file__).resolve().parents[2]
 PROJECT_CODE = (ROOT / "functions", ROOT / "layers" / "commerce" / "python" / "commerce")
@@ -332,13 +333,7 @@ def method_paths(template: dict[str, Any]) -> dict[tuple[str, str], dict[str, An
     resources = template["Resources"]
 
     def path_of(resource_id: str) -> str:
-        parts: list[str] = []
-        while resource_id in resources:
-            props = resources[resource_id]["Properties"]
-            parts.append(props["PathPart"])
-            parent = props.get("ParentId", {})
-            resource_id = parent.get("Ref", "") if isinstance(parent, dict) else ""
-        return "/" + "/".join(reversed(parts))
+        return resource_path(resources, resource_id)
 
     found = {}
     for resource in resources.values():
