@@ -22,7 +22,7 @@ from enum import Enum
 from typing import Any
 
 from commerce.clock import iso_now
-from commerce.errors import Conflict, MalformedRequest, NotFound, Rejected
+from commerce.errors import Conflict, MalformedRequest, NotFound, RateLimited, Rejected
 
 PENDING = "PENDING"
 CONFIRMED = "CONFIRMED"
@@ -70,6 +70,14 @@ class IdempotencyKeyReused(Rejected):
 class IdempotencyKeyInProgress(Conflict):
     def __init__(self) -> None:
         super().__init__("Another request with this Idempotency-Key is in progress; try again.")
+
+
+class OrderContended(RateLimited):
+    """Other writes kept changing the order while a transition was applied: try again shortly."""
+
+    def __init__(self, order_id: str) -> None:
+        super().__init__(f"order {order_id} kept changing; try again", retry_after_seconds=1)
+        self.order_id = order_id
 
 
 class Outcome(Enum):

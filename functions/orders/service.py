@@ -284,8 +284,15 @@ class Orders:
                 return TransitionResult(TransitionOutcome.ALREADY, stored.order, status)
             return TransitionResult(TransitionOutcome.APPLIED, result.order, status)
         fresh = self.store.get(order_id)
-        return TransitionResult(
-            TransitionOutcome.NOT_ALLOWED,
-            fresh.order if fresh else None,
-            fresh.order["status"] if fresh else None,
+        if fresh is None:
+            return TransitionResult(TransitionOutcome.NOT_FOUND, None)
+        status = fresh.order["status"]
+        decision = domain.decide(status, to_status, allowed_from)
+        if decision is domain.Outcome.APPLY:
+            # Still allowed, only contended: the trigger must not be dropped (a payment would be
+            # left unconfirmed); the consumer sends it again shortly.
+            raise domain.OrderContended(order_id)
+        outcome = (
+            TransitionOutcome.ALREADY if decision is domain.Outcome.ALREADY else TransitionOutcome.NOT_ALLOWED
         )
+        return TransitionResult(outcome, fresh.order, status)

@@ -299,8 +299,8 @@ class DynamoOrderStore(TableAdapter):
             )
         except Exception as error:
             reasons = cancellation_reasons(error)
-            if not reasons:
-                raise
+            if not reasons or throttled(error):
+                raise  # throttled: not a conflict, and not worth re-reading for (the consumer defers it)
             if len(reasons) > 1 and reasons[1] == CONDITIONAL_CHECK_FAILED:
                 raise EventAlreadyRecorded() from error
             raise TransitionConflict() from error

@@ -186,3 +186,63 @@ def test_event_ids_derive_from_the_trigger(orders_env: OrdersEnv) -> None:
     )["Item"]
     assert item["version"] == {"N": "2"}
     assert json.loads(json.dumps(item["status"])) == {"S": "CONFIRMED"}
+
+
+def _cancelled_by(*codes: str) -> Exception:
+    from botocore.exceptions import ClientError
+
+    return ClientError(
+        {
+            "Error": {"Code": "TransactionCanceledException", "Message": "Transaction cancelled"},
+            "CancellationReasons": [{"Code": code} for code in codes],
+        },
+        "TransactWriteItems",
+    )
+
+
+def test_a_throttled_transition_is_throttling_not_a_conflict_and_is_never_dropped(
+    orders_env: OrdersEnv, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A sale's throttled transaction once counted as a conflict: three of them and the payment was
+    # reported "not allowed" and acknowledged, leaving a paid order PENDING for ever.
+    from botocore.exceptions import ClientError
+
+    from commerce import aws
+    from commerce.dynamodb import throttled
+
+    order = placed(orders_env)
+    real = aws.dynamodb()
+
+    class Throttling:
+        def __getattr__(self, name: str) -> Any:
+            return getattr(real, name)
+
+        def transact_write_items(self, **_kwargs: Any) -> Any:
+            raise _cancelled_by("ThrottlingError", "None")
+
+    monkeypatch.setattr("orders.store.dynamodb", lambda: Throttling())
+    with pytest.raises(ClientError) as raised:
+        transition(order["orderId"], "CONFIRMED", trigger_event_id="evt-pay")
+    assert throttled(raised.value)  # the consumer defers it (commerce.consumer)
+    assert body_of(get(order["orderId"]))["status"] == "PENDING"
+
+
+def test_a_transition_that_keeps_conflicting_is_retried_later_not_reported_not_allowed(
+    orders_env: OrdersEnv, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from orders.domain import OrderContended
+    from orders.ports import TransitionConflict
+    from orders.store import DynamoOrderStore
+
+    from commerce.errors import RateLimited
+
+    order = placed(orders_env)
+
+    def always_conflicts(*_args: Any, **_kwargs: Any) -> Any:
+        raise TransitionConflict()
+
+    monkeypatch.setattr(DynamoOrderStore, "apply_transition", always_conflicts)
+    with pytest.raises(OrderContended) as raised:
+        transition(order["orderId"], "CONFIRMED", trigger_event_id="evt-pay")
+    assert isinstance(raised.value, RateLimited)  # deferred by the consumer, 429 on the API
+    assert body_of(get(order["orderId"]))["status"] == "PENDING"
