@@ -85,7 +85,15 @@ class Short:
 
 @dataclass(frozen=True)
 class Hot:
-    """DynamoDB kept throttling the writes to these products' cells."""
+    """DynamoDB throttled the writes to these products' cells (`cells`: which ones, when known)."""
+
+    product_ids: tuple[str, ...]
+    cells: tuple[Cell, ...] = ()
+
+
+@dataclass(frozen=True)
+class Busy:
+    """Only cells throttled a moment ago could cover these products' lines: try again shortly."""
 
     product_ids: tuple[str, ...]
 
@@ -138,21 +146,27 @@ def cell_order(shards: int, start: int) -> list[int | None]:
     return [(start + offset) % shards for offset in range(shards)] + [None]
 
 
-def plan_line(line: Line, shape: StockShape, start: int) -> tuple[Take, ...] | None:
-    """The takes that cover `line`, or None when every cell is known to be short of it.
+def plan_line(
+    line: Line, shape: StockShape, start: int, avoid: frozenset[int | None] = frozenset()
+) -> tuple[Take, ...] | None:
+    """The takes that cover `line`; None when every cell is known to be short of it; `()` when
+    only cells in `avoid` (writes throttled a moment ago) might cover it.
 
     One cell if any can cover it (unknown cells are assumed to); else several, largest known
     holdings in cell order, when together they can."""
     order = cell_order(shape.shards, start)
-    for cell in order:
+    if sum(shape.known.get(cell, line.quantity) for cell in order) < line.quantity:
+        return None
+    usable = [cell for cell in order if cell not in avoid]
+    for cell in usable:
         held = shape.known.get(cell)
         if held is None or held >= line.quantity:
             return (Take(line.product_id, cell, line.quantity),)
-    if sum(shape.known.get(cell, 0) for cell in order) < line.quantity:
-        return None
+    if sum(shape.known.get(cell, 0) for cell in usable) < line.quantity:
+        return ()
     takes: list[Take] = []
     left = line.quantity
-    for cell in order:
+    for cell in usable:
         held = shape.known.get(cell, 0)
         if held > 0 and left > 0:
             taken = min(held, left)
@@ -162,20 +176,32 @@ def plan_line(line: Line, shape: StockShape, start: int) -> tuple[Take, ...] | N
 
 
 def plan_reservation(
-    order_id: str, lines: tuple[Line, ...], shapes: Mapping[str, StockShape | None]
-) -> Planned | OutOfStock:
-    """Takes for every line, or the products that cannot be covered (unknown ones included)."""
+    order_id: str,
+    lines: tuple[Line, ...],
+    shapes: Mapping[str, StockShape | None],
+    avoid: frozenset[Cell] = frozenset(),
+) -> Planned | OutOfStock | Busy:
+    """Takes for every line, or the products that cannot be covered (unknown ones included), or
+    the products only cells in `avoid` could cover."""
     takes: list[Take] = []
     short: list[str] = []
+    busy: list[str] = []
     for line in lines:
         shape = shapes.get(line.product_id)
-        planned = None if shape is None else plan_line(line, shape, spread_start(order_id, shape.shards))
+        avoided = frozenset(cell for product_id, cell in avoid if product_id == line.product_id)
+        planned = (
+            None if shape is None else plan_line(line, shape, spread_start(order_id, shape.shards), avoided)
+        )
         if planned is None:
             short.append(line.product_id)
+        elif not planned:
+            busy.append(line.product_id)
         else:
             takes.extend(planned)
     if short:
         return OutOfStock(product_ids=tuple(short))
+    if busy:
+        return Busy(product_ids=tuple(busy))
     return Planned(takes=tuple(takes))
 
 

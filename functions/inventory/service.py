@@ -6,9 +6,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+from commerce.stock import MAX_SHARDS
 from inventory.domain import (
     AUTO_SHARDS_MAX,
     AlreadyDecided,
+    Busy,
+    Cell,
     Hot,
     OutOfStock,
     Released,
@@ -42,8 +45,20 @@ class Inventory:
         merged = merge_lines(lines)
         shapes = store.stock_of(line.product_id for line in merged)
         refreshed = False
-        for _ in range(RESERVE_ATTEMPTS):
-            planned = plan_reservation(order_id, merged, shapes)
+        busy: frozenset[Cell] = frozenset()  # shards whose writes were just throttled: try others
+        # Each throttled try marks at least one more cell busy, so those tries are bounded too.
+        for _ in range(RESERVE_ATTEMPTS + MAX_SHARDS + 1):
+            planned = plan_reservation(order_id, merged, shapes, busy)
+            if isinstance(planned, Busy):
+                remembered = [pid for pid in planned.product_ids if _sharded(shapes.get(pid))]
+                if remembered and not refreshed:
+                    # Before deferring, what the cells hold now (reads are not the throttled writes):
+                    # a sold-out product is refused rather than retried.
+                    refreshed = True
+                    shapes = {**shapes, **store.stock_of(remembered, every_cell=True)}
+                    continue
+                self._shard_hot_products(Hot(planned.product_ids), shapes)
+                raise StockBusy(planned.product_ids)
             if isinstance(planned, OutOfStock) and not refreshed:
                 # What this environment remembers of a sharded product may be a second old (a
                 # release since then put units back): refuse only on what the cells hold now.
@@ -71,6 +86,12 @@ class Inventory:
                 if short and not refreshed:
                     refreshed = True
                     shapes = {**shapes, **store.stock_of(short, every_cell=True)}
+                continue
+            cells = {cell for cell in outcome.cells if _sharded(shapes.get(cell[0]))}
+            if cells - busy:
+                # A throttled cell of a sharded product is one hot partition: another may take the
+                # order now.
+                busy = busy | cells
                 continue
             self._shard_hot_products(outcome, shapes)
             raise StockBusy(outcome.product_ids)

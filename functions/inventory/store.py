@@ -35,6 +35,7 @@ from commerce.aws import dynamodb
 from commerce.clock import epoch_now
 from commerce.dynamodb import (
     CONDITIONAL_CHECK_FAILED,
+    THROTTLING_REASONS,
     TableAdapter,
     Throttled,
     applied,
@@ -42,6 +43,7 @@ from commerce.dynamodb import (
     condition_failed,
     retryable,
     throttled,
+    transaction_conflict,
 )
 from commerce.environment_cache import EnvironmentCache
 from commerce.events import OrderLine, StockReleased, StockReservationFailed, StockReserved
@@ -299,12 +301,21 @@ class DynamoInventoryStore(TableAdapter):
                 return self._short(takes, error)
             return Reserved()
 
+        sharded = any(take.shard is not None for take in takes)
         try:
-            outcome = _with_conflict_retries(attempt)
+            # A throttled shard is one hot partition among several: say so at once (the use case
+            # tries another shard) rather than retrying it; an unsharded product has no other.
+            outcome = (
+                retry(attempt, retry_on=transaction_conflict, attempts=CONFLICT_ATTEMPTS, base=0.02, cap=1.0)
+                if sharded
+                else _with_conflict_retries(attempt)
+            )
         except Exception as error:
             if not throttled(error):
                 raise
-            return Hot(product_ids=self._throttled_products(takes, error))
+            return Hot(
+                product_ids=self._throttled_products(takes, error), cells=self._throttled_cells(takes, error)
+            )
         if isinstance(outcome, Reserved):
             for take in takes:  # what this environment remembers of a cell stays right
                 held = CELLS.get((take.product_id, take.shard))
@@ -331,6 +342,17 @@ class DynamoInventoryStore(TableAdapter):
         reasons = cancellation_reasons(error)
         hot = [take.product_id for take, code in zip(takes, reasons[1:-1], strict=False) if code != "None"]
         return tuple(dict.fromkeys(hot or [take.product_id for take in takes]))
+
+    @staticmethod
+    def _throttled_cells(takes: tuple[Take, ...], error: Exception) -> tuple[Cell, ...]:
+        """The takes' cells whose writes were throttled (every take's, when DynamoDB does not say)."""
+        reasons = cancellation_reasons(error)
+        hot = [
+            (take.product_id, take.shard)
+            for take, code in zip(takes, reasons[1:-1], strict=False)
+            if code in THROTTLING_REASONS
+        ]
+        return tuple(dict.fromkeys(hot or [(take.product_id, take.shard) for take in takes]))
 
     def reshard(self, product_id: str, shards: int) -> bool:
         if RESHARD_ATTEMPTED.get(product_id):

@@ -13,16 +13,19 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from inventory.domain import (
     AlreadyDecided,
+    Hot,
     Line,
     NothingToRelease,
     Released,
     ReservationStatus,
     Reserved,
     Short,
+    StockBusy,
     StockShape,
 )
 from inventory.service import Inventory
@@ -41,6 +44,8 @@ class MemoryCells:
         self.reservations: dict[str, tuple[ReservationStatus, tuple[Line, ...], dict[Cell, int]]] = {}
         self.interference: Callable[[MemoryCells], None] = lambda store: None
         self.sold_by_others = 0
+        self.hot: set[Cell] = set()  # cells whose writes DynamoDB throttles (a hot partition)
+        self.throttled_takes = 0
 
     @property
     def total(self) -> int:
@@ -60,6 +65,10 @@ class MemoryCells:
         for take in takes:
             assert take.shard is None or 0 <= take.shard < self.shards, "a take outside the live cells"
             wanted[take.shard] = wanted.get(take.shard, 0) + take.quantity
+        throttled = [cell for cell in wanted if cell in self.hot]
+        if throttled:  # the whole transaction is cancelled: nothing taken
+            self.throttled_takes += 1
+            return Hot((PRODUCT,), tuple((PRODUCT, cell) for cell in throttled))
         refused = {cell: self.cells[cell] for cell, quantity in wanted.items() if self.cells[cell] < quantity}
         if refused:
             return Short({(PRODUCT, cell): held for cell, held in refused.items()})
@@ -201,3 +210,59 @@ def test_the_last_units_in_one_shard_are_found_whichever_shard_an_order_starts_a
         inventory = Inventory(store, auto_shards_max=1)
         assert inventory.reserve(f"o-{number}", [(PRODUCT, 2)], correlation_id="c") == "reserved"
         assert store.cells[11] == 0
+
+
+def test_a_throttled_shard_sends_the_order_to_another_shard_at_once() -> None:
+    # Shard 0 is a hot partition; shard 1 holds units: the order is reserved there, not deferred.
+    for number in range(8):
+        store = MemoryCells({None: 0, 0: 3, 1: 3}, remembered={})
+        store.hot = {0}
+        assert Inventory(store, auto_shards_max=1).reserve(
+            f"o-{number}", [(PRODUCT, 1)], correlation_id="c"
+        ) == ("reserved")
+        assert store.cells == {None: 0, 0: 3, 1: 2}
+        assert store.throttled_takes <= 1
+
+
+def test_an_unsharded_product_throttled_is_deferred_as_before() -> None:
+    store = MemoryCells({None: 5}, remembered={})
+    store.hot = {None}
+    with pytest.raises(StockBusy):
+        Inventory(store, auto_shards_max=1).reserve("o-1", [(PRODUCT, 1)], correlation_id="c")
+    assert store.cells == {None: 5}
+    assert store.throttled_takes == 1
+
+
+@settings(max_examples=300, deadline=None)
+@given(layout=layouts(), data=st.data(), quantities=st.lists(st.integers(1, 6), min_size=1, max_size=20))
+def test_throttled_cells_never_oversell_and_defer_only_when_no_other_cell_can_take_the_order(
+    layout: tuple[dict[Cell, int], dict[Cell, int]], data: st.DataObject, quantities: list[int]
+) -> None:
+    cells, remembered = layout
+    store = MemoryCells(cells, remembered)
+    store.hot = set(data.draw(st.lists(st.sampled_from(sorted(cells, key=str)), unique=True), label="hot"))
+    inventory = Inventory(store, auto_shards_max=1)
+    initial = store.total
+    sold = 0
+    for number, quantity in enumerate(quantities):
+        before = dict(store.cells)
+        cool = {cell: held for cell, held in before.items() if cell not in store.hot}
+        try:
+            outcome = inventory.reserve(f"o-{number}", [(PRODUCT, quantity)], correlation_id="c")
+        except StockBusy:
+            outcome = "deferred"
+        if outcome == "reserved":
+            sold += quantity
+            assert not any(store.cells[cell] != before[cell] for cell in store.hot), (
+                "took from a throttled cell"
+            )
+        elif outcome == "out of stock":
+            assert sum(before.values()) < quantity, "refused while the units were there"
+        else:
+            assert outcome == "deferred"
+            assert store.cells == before
+            # Deferred only when the cells that are not throttled cannot cover the order together.
+            assert sum(cool.values()) < quantity <= sum(before.values())
+        assert min(store.cells.values()) >= 0
+        assert store.total == initial - sold
+        store.remembered = {}
