@@ -1,6 +1,6 @@
 """`make flash`: a flash sale of one product on the scale model; a table, non-zero exit on a broken budget.
 
-    python -m benchmarks.flash [--scale 0.0001] [--stripe-scale 0.02] [--orders 40] [--units 5]
+    python -m benchmarks.flash [--scale 0.0001] [--stripe-scale 0.02] [--orders 40] [--units 16] [--shards 8]
                                [--rounds 3] [--json .local/flash.json]
 
 The real code runs on the local stack (in this process, local/instrumented.py) while the stand-in
@@ -12,8 +12,9 @@ Stripe's limits run at their own factor, `--stripe-scale`: Stripe takes 25 reque
 endpoint, 200 times fewer than the sale's orders, and at this machine's `--scale` it would charge
 one order every 400 s (at 0.003, one every 13 s: a deferred charge's backoff, which doubles, then
 outlasts a phase). The charging functions keep their real pace (2 a second each) and meet the
-stub's 429s, which they back off from and defer (never dead-letter). Fixed times (timeouts,
-backoffs, deferral delays, cache ages) are not scaled: they weigh more in the model than at scale.
+stub's 429s, which they back off from and defer (never dead-letter). Per-environment cache ages
+are dilated by 1 / scale (local/limits.py: an environment's periodic re-reads of a hot item scale
+with the partition's quota); latencies (timeouts, backoffs, deferral delays) are not.
 
 Each round runs three phases, each on a fresh stack (fresh tables: moto's own costs grow with a
 table, DynamoDB's do not), in an order that rotates from round to round:
@@ -75,6 +76,10 @@ GOOD_CARD = "pm_card_visa"
 CLIENT_ATTEMPTS = 40  # a customer retrying a busy sale for about a minute
 TERMINAL = {"OrderConfirmed": "CONFIRMED", "OrderRejected": "REJECTED", "OrderCancelled": "CANCELLED"}
 DECIDED = ("StockReserved", "StockReservationFailed")
+#: The partitions whose quota the model scales: the hot product's item and its shards (and the
+#: catalog's product-list index partition). Every other partition holds one entity's items (an
+#: order, a user), whose load the sale does not raise: DynamoDB's own quota (local/limits.py).
+SCALED_KEYS = ("PRODUCT", "STOCK#")
 
 
 @dataclass(frozen=True)
@@ -230,6 +235,8 @@ def run_phase(phase: Phase, orders: int, units: int, deadline_s: float) -> dict[
     stack = InstrumentedStack(TEMPLATE, seed=False, sqs_retry_delay_s=2.0, max_workers=WORKERS_PER_FUNCTION)
     # Sharding off: not even the automatic kind.
     stack_env = {"AUTO_SHARDS_MAX": "1"} if phase.shards <= 1 else {}
+    if phase.limits is not None:  # cache ages scale with the quotas (local/limits.py)
+        stack_env.update(phase.limits.function_environment)
     stack.start()
     assert stack.runtime is not None
     stack.runtime.extra_env.update(stack_env)
@@ -246,6 +253,7 @@ def run_phase(phase: Phase, orders: int, units: int, deadline_s: float) -> dict[
             if stack.stripe is not None:
                 stack.stripe.state.limits = phase.limits.stripe_limits
         throttles_before = Counter(RECORDER.counts)
+        partitions_before = Counter(RECORDER.partitions)
         threads = min(orders, 200)  # open loop: a retrying client never delays the next first try
         started = time.monotonic()
         with ThreadPoolExecutor(max_workers=threads) as pool:
@@ -269,7 +277,16 @@ def run_phase(phase: Phase, orders: int, units: int, deadline_s: float) -> dict[
             time.sleep(0.5)
         stop.set()
         watcher.join(timeout=5)
-        return _measure(sale, phase, product_id, admin, orders, units, started, sending_s, throttles_before)
+        throttles = Counter(RECORDER.counts)
+        throttles.subtract(throttles_before)
+        partitions = Counter(RECORDER.partitions)
+        partitions.subtract(partitions_before)
+        uninstall_limits()  # the sale is over: what is left is read as it is, not throttled
+        result = _measure(sale, phase, product_id, admin, orders, units, started, sending_s, throttles)
+        result["throttled_partitions"] = {
+            f"{reason} {kind}": n for (reason, kind), n in partitions.items() if n > 0
+        }
+        return result
     finally:
         uninstall_limits()
         stack.stop()
@@ -284,7 +301,7 @@ def _measure(
     units: int,
     started: float,
     sending_s: float,
-    throttles_before: Counter[tuple[str, str]],
+    throttles: Counter[tuple[str, str]],
 ) -> dict[str, Any]:
     stack = sale.stack
     for event in stack.captured_events():  # anything left in the capture queue
@@ -306,8 +323,6 @@ def _measure(
     ]
     charged = Counter(str((intent.get("metadata") or {}).get("orderId")) for intent in intents)
     created = sorted(float(intent.get("created") or 0) for intent in intents)
-    throttles = Counter(RECORDER.counts)
-    throttles.subtract(throttles_before)
     to_terminal = [terminal[o] - sale.sent_at[o] for o in accepted if o in terminal]
     to_confirmed = [terminal[o] - sale.sent_at[o] for o in confirmed if o in terminal]
     sustained = len(decided) / max(1e-9, max(decided, default=started) - started) if decided else 0.0
@@ -446,6 +461,11 @@ def print_table(results: list[dict[str, Any]], phases: list[str], summary: dict[
         rounds = max(1, len(by_phase[name]))
         shown = ", ".join(f"{k} {v / rounds:g}" for k, v in total.most_common()) or "none"
         print(f"throttles per round, {name}: {shown}")
+        kinds: Counter[str] = Counter()
+        for r in by_phase[name]:
+            kinds.update(r.get("throttled_partitions") or {})
+        shown = ", ".join(f"{k} {v / rounds:g}" for k, v in kinds.most_common()) or "none"
+        print(f"  by partition kind: {shown}")
     print(
         f"\nsharded / unsharded sold rate: {summary['ratio']}x (budget >= {RATIO_BUDGET:g}x); "
         f"limits off decided / offered: {summary['control_over_offered']}x (budget >= {CONTROL_BUDGET:g}x)"
@@ -463,15 +483,15 @@ def main() -> int:
     parser.add_argument("--scale", type=float, default=0.0001)
     parser.add_argument("--stripe-scale", type=float, default=0.02)
     parser.add_argument("--orders", type=int, default=40)
-    parser.add_argument("--units", type=int, default=5)
-    parser.add_argument("--shards", type=int, default=16)
+    parser.add_argument("--units", type=int, default=16)
+    parser.add_argument("--shards", type=int, default=8)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--control-factor", type=float, default=3.0)
     parser.add_argument("--deadline", type=float, default=900.0, help="seconds for one phase to settle")
     parser.add_argument("--phases", default="unsharded,sharded,limits off")
     parser.add_argument("--json", default=str(ROOT / ".local" / "flash.json"))
     args = parser.parse_args()
-    limits = Limits(scale=args.scale, stripe_scale=args.stripe_scale)
+    limits = Limits(scale=args.scale, stripe_scale=args.stripe_scale, scaled_keys=SCALED_KEYS)
     offered = FULL_SCALE_ORDERS_PER_SECOND * args.scale
     all_phases = {
         "unsharded": Phase("unsharded", 1, limits, offered),

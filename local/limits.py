@@ -27,7 +27,15 @@ the real services do when a rate is exceeded, so the SDKs' own retry paths and o
 times fewer requests a second than a sale's orders, so a scale model slow enough for this machine's
 orders would charge one order every few minutes; `make flash` says which factor each stage ran at.
 
-Each limit is a token bucket holding one second of its (scaled) rate. Limits are off unless asked
+What does not scale by itself is an execution environment's own pace: each re-reads a hot fact
+(a sharded product's price, its shard count, its cells) at most every so many seconds, and at
+`scale` those reads would weigh 1 / scale times more against a partition than at full scale. So
+with limits on, the functions run with `ENVIRONMENT_CACHE_AGE_FACTOR` = 1 / scale (every
+commerce.environment_cache age dilated by it): per-environment periodic work scales with the quotas.
+Latencies (timeouts, retry and deferral backoffs) are not dilated: they are not rates.
+
+Each limit is a token bucket holding one second of its (scaled) rate, which a request may overdraw
+(see `TokenBucket.has`). Limits are off unless asked
 for; `install()` patches moto's request handlers in this process (the moto server and in-process
 `mock_aws` alike) and `uninstall()` restores them.
 
@@ -55,6 +63,8 @@ TABLE_WRITE_UNITS = 40_000
 PUT_EVENTS_PER_SECOND = 10_000
 STRIPE_OPERATIONS_PER_SECOND = {"live": 100, "test": 25}
 STRIPE_ENDPOINT_REQUESTS_PER_SECOND = 25
+# commerce.environment_cache.AGE_FACTOR_VARIABLE (the stand-in does not import the functions' layer)
+CACHE_AGE_FACTOR_VARIABLE = "ENVIRONMENT_CACHE_AGE_FACTOR"
 
 THROTTLED_MESSAGE = (
     "Throughput exceeds the current capacity of your table or index. DynamoDB is automatically scaling "
@@ -77,17 +87,25 @@ class Limits:
     events: bool = True
     stripe: str = "live"  # "live", "test" or "off"
     stripe_scale: float | None = None  # None: `scale`
+    # Partition-key prefixes (any case) of the partitions whose quota scales: the ones a sale
+    # concentrates its load on (`PRODUCT`, `STOCK#`: the hot product, its shards). None: every
+    # partition. A partition of one entity's items (an order, a user's credential, a user's orders
+    # index) keeps DynamoDB's own quota: a sale multiplies the orders and customers, not the
+    # requests one order or one customer makes, so a scaled quota there would throttle what no real
+    # partition does (an order's four saga writes within a minute). Table quotas always scale.
+    scaled_keys: tuple[str, ...] | None = None
 
     @classmethod
     def parse(cls, spec: str) -> Limits:
-        """`scale=<factor>[,dynamodb=on|off][,events=on|off][,stripe=live|test|off][,stripe_scale=<factor>]`."""
+        """`scale=<factor>[,dynamodb=on|off][,events=on|off][,stripe=live|test|off][,stripe_scale=<factor>]
+        [,scaled_keys=<prefix>[+<prefix>...]]`."""
         values: dict[str, str] = {}
         for part in spec.split(","):
             name, sep, value = part.strip().partition("=")
             if not sep or not value:
                 raise LimitsError(f"expected name=value, got {part!r}")
             values[name.strip()] = value.strip().lower()
-        unknown = set(values) - {"scale", "dynamodb", "events", "stripe", "stripe_scale"}
+        unknown = set(values) - {"scale", "dynamodb", "events", "stripe", "stripe_scale", "scaled_keys"}
         if unknown:
             raise LimitsError(f"unknown limit(s): {', '.join(sorted(unknown))}")
         scale = _factor(values, "scale")
@@ -101,10 +119,31 @@ class Limits:
         stripe = values.get("stripe", "live")
         if stripe not in ("live", "test", "off"):
             raise LimitsError(f"stripe takes live|test|off, not {stripe!r}")
-        return cls(scale=scale, dynamodb=dynamodb, events=events, stripe=stripe, stripe_scale=stripe_scale)
+        scaled_keys = (
+            tuple(key for key in values["scaled_keys"].split("+") if key) if "scaled_keys" in values else None
+        )
+        return cls(
+            scale=scale,
+            dynamodb=dynamodb,
+            events=events,
+            stripe=stripe,
+            stripe_scale=stripe_scale,
+            scaled_keys=scaled_keys,
+        )
 
     def rate(self, per_second: float) -> float:
         return per_second * self.scale
+
+    @property
+    def cache_age_factor(self) -> float:
+        """What the functions' per-environment cache ages are multiplied by (commerce.environment_cache):
+        1 / scale, so that an environment's periodic re-reads shrink with the quotas they draw on."""
+        return 1 / self.scale
+
+    @property
+    def function_environment(self) -> dict[str, str]:
+        """The variables the functions run with while these limits are on."""
+        return {CACHE_AGE_FACTOR_VARIABLE: f"{self.cache_age_factor:g}"}
 
     def stripe_rate(self, per_second: float) -> float:
         return per_second * (self.scale if self.stripe_scale is None else self.stripe_scale)
@@ -145,9 +184,13 @@ class TokenBucket:
         self._stamp = now
 
     def has(self, cost: float) -> bool:
-        """Whether `cost` can be taken now (a full bucket admits any single cost)."""
+        """Whether a request of `cost` is admitted now: while the bucket holds anything, and it may
+        overdraw it (what it overdraws is paid back before the next request is admitted). So the
+        long-run rate is exactly `rate` whatever the request sizes; a rule that waited for `cost`
+        tokens would let a stream of small requests starve a large one (at a scale where one
+        second's worth is less than a transaction, for ever)."""
         self._refill()
-        return self.tokens >= min(cost, self.capacity)
+        return self.tokens > 0
 
     def take(self, cost: float) -> None:
         self.tokens -= cost
@@ -159,6 +202,7 @@ class Throttle:
     operation: str
     reason: str  # e.g. TableWriteKeyRangeThroughputExceeded, global-rate
     resource: str
+    partition: str = ""  # DynamoDB: the throttled partition's kind (its key up to `#`, e.g. STOCK)
 
 
 Listener = Callable[[Throttle], None]
@@ -169,12 +213,15 @@ class Recorder:
     """Counts every throttle and tells the listeners (a harness attributes them to a stage)."""
 
     counts: Counter[tuple[str, str]] = field(default_factory=Counter)
+    partitions: Counter[tuple[str, str]] = field(default_factory=Counter)  # (reason, partition kind)
     listeners: list[Listener] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def __call__(self, throttle: Throttle) -> None:
         with self.lock:
             self.counts[(throttle.service, throttle.reason)] += 1
+            if throttle.partition:
+                self.partitions[(throttle.reason, throttle.partition)] += 1
         for listener in list(self.listeners):
             listener(throttle)
 
@@ -212,8 +259,21 @@ class DynamoDBLimiter:
                 rate = TABLE_READ_UNITS if key[1] == "read" else TABLE_WRITE_UNITS
             else:
                 rate = PARTITION_READ_UNITS if "read" in key else PARTITION_WRITE_UNITS
-            bucket = self._buckets[key] = TokenBucket(self.limits.rate(rate), self._clock)
+            scaled = self.limits.rate(rate) if len(key) == 2 or self._scaled(key[-1]) else rate
+            bucket = self._buckets[key] = TokenBucket(scaled, self._clock)
         return bucket
+
+    def _scaled(self, partition: str) -> bool:
+        """Whether the quota of `partition` (a key value, as JSON) scales (see `Limits.scaled_keys`)."""
+        prefixes = self.limits.scaled_keys
+        if prefixes is None:
+            return True
+        try:
+            value = json.loads(partition)
+        except ValueError:
+            return True
+        text = str(next(iter(value.values()), "")) if isinstance(value, dict) else str(value)
+        return any(text.upper().startswith(prefix.upper()) for prefix in prefixes)
 
     def admit(self, charges: Iterable[Charge]) -> list[Charge]:
         """Take every charge, or none: the charges that cannot be served now (empty: all taken)."""
@@ -348,7 +408,7 @@ def _refusal(handler: Any, operation: str, refused: list[Charge]) -> Any:
     if len(first.bucket) > 3:
         resource += f"/index/{first.bucket[1]}"
     for charge in {c.reason: c for c in refused}.values():
-        RECORDER(Throttle("dynamodb", operation, charge.reason, resource))
+        RECORDER(Throttle("dynamodb", operation, charge.reason, resource, partition_kind(charge)))
     reasons = [{"reason": first.reason, "resource": resource}]
     if first.reason.endswith("AccountLimitExceeded"):
         error = JsonRESTError("com.amazonaws.dynamodb.v20120810#ThrottlingException", THROTTLED_MESSAGE)
@@ -365,12 +425,26 @@ def _refusal(handler: Any, operation: str, refused: list[Charge]) -> Any:
     return error
 
 
+def partition_kind(charge: Charge) -> str:
+    """What kind of partition a charge is on: its key value up to the first `#` (`PRODUCT`,
+    `STOCK`, `ORDER`, ...), `table` for a table's own quota."""
+    if len(charge.bucket) == 2:
+        return "table"
+    try:
+        value = json.loads(charge.bucket[-1])
+    except ValueError:
+        return "?"
+    text = str(next(iter(value.values()), "")) if isinstance(value, dict) else str(value)
+    kind = text.split("#", 1)[0]
+    return f"{kind} (index)" if len(charge.bucket) > 3 else kind
+
+
 def _cancelled(handler: Any, refused_indexes: set[int], count: int, refused: list[Charge]) -> Any:
     from moto.dynamodb.exceptions import TransactionCanceledException
 
     resource = _table_arn(handler, refused[0].bucket[0])
     for charge in {c.reason: c for c in refused}.values():
-        RECORDER(Throttle("dynamodb", "TransactWriteItems", charge.reason, resource))
+        RECORDER(Throttle("dynamodb", "TransactWriteItems", charge.reason, resource, partition_kind(charge)))
     return TransactionCanceledException(
         [
             ("ThrottlingError", THROTTLED_MESSAGE, None) if i in refused_indexes else (None, None, None)

@@ -129,6 +129,8 @@ class LocalStack:
         self.functions = load_functions(self.template, resolver)
 
         extra_env: dict[str, str] = {}
+        if opts.limits is not None:  # per-environment cache ages scale with the quotas (local/limits.py)
+            extra_env.update(opts.limits.function_environment)
         stripe_base = self._start_stripe(clients)
         if stripe_base:
             extra_env["STRIPE_API_BASE"] = stripe_base

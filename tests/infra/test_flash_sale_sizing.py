@@ -69,3 +69,13 @@ def test_outbox_relays_batch_full_put_events_and_fan_out_per_shard(stage: Synth)
         assert relay["BatchSize"] >= 10 * 10  # ten full PutEvents requests (10 entries each) per batch
         assert relay["ParallelizationFactor"] == 10
         assert "MaximumBatchingWindowInSeconds" not in relay  # no wait added at low rates
+
+
+def test_no_deployed_function_dilates_its_cache_ages(stage: Synth) -> None:
+    # The scale model's dilation (local/limits.py) is the stand-in's alone: on AWS every hot fact is
+    # re-read as often as its code says (a sharded product's price at most 1 s old, its cells 0.1 s).
+    from commerce.environment_cache import AGE_FACTOR_VARIABLE
+
+    for function_id, function in stage.resources("AWS::Lambda::Function").items():
+        variables = (function["Properties"].get("Environment") or {}).get("Variables") or {}
+        assert AGE_FACTOR_VARIABLE not in variables, function_id

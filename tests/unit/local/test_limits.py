@@ -114,11 +114,37 @@ def test_token_bucket_holds_one_second_and_refills_with_time(clock: Clock) -> No
     assert not bucket.has(1)
     clock.now += 0.25
     assert bucket.has(2.5)
-    assert not bucket.has(3)
     clock.now += 60
     assert bucket.has(10)
     assert bucket.tokens == 10
-    assert bucket.has(25)  # a full bucket admits any single cost (a large item is slow, not refused)
+
+
+def test_a_request_may_overdraw_the_bucket_and_the_overdraft_is_paid_back_first(clock: Clock) -> None:
+    bucket = TokenBucket(4, clock)  # e.g. a table at 4 WCU/s and a 6 WCU transaction
+    assert bucket.has(6)
+    bucket.take(6)
+    assert not bucket.has(1)
+    clock.now += 0.5  # back to 0: still nothing to give
+    assert not bucket.has(1)
+    clock.now += 0.01
+    assert bucket.has(1)
+
+
+def test_small_requests_cannot_starve_a_large_one(clock: Clock) -> None:
+    # Small writes arriving whenever a unit is back, a transaction larger than the bucket waiting
+    # its turn: over 30 s the transaction gets in, and the rate admitted stays the bucket's.
+    bucket = TokenBucket(4, clock)
+    large_in, admitted = False, 0.0
+    for _ in range(300):
+        clock.now += 0.1
+        if not large_in and bucket.has(6):
+            bucket.take(6)
+            large_in, admitted = True, admitted + 6
+        if bucket.has(1):
+            bucket.take(1)
+            admitted += 1
+    assert large_in
+    assert admitted <= 4 * 30 + 4 + 6  # the rate, one second's burst and one overdraft
 
 
 def test_limits_off_nothing_is_throttled(aws: Any) -> None:
@@ -282,3 +308,47 @@ def test_put_events_over_the_account_rate_is_throttled(clock: Clock) -> None:
         finally:
             limits.uninstall()
     assert code(raised.value) == "ThrottlingException"
+
+
+def test_with_limits_on_the_functions_cache_ages_are_dilated_by_one_over_the_scale() -> None:
+    # Quotas shrink by `scale`, an environment's own pace does not: its periodic re-reads must.
+    from commerce.environment_cache import AGE_FACTOR_VARIABLE
+
+    assert Limits(scale=0.0001).function_environment == {AGE_FACTOR_VARIABLE: "10000"}
+    assert Limits(scale=0.01).function_environment == {AGE_FACTOR_VARIABLE: "100"}
+
+
+def test_only_the_partitions_a_sale_concentrates_on_are_scaled_when_asked(aws: Any, clock: Clock) -> None:
+    # A sale multiplies orders and customers, not one order's or one customer's requests: with
+    # `scaled_keys`, only the hot product's partitions get the scaled quota; the table quota scales.
+    limits.install(Limits(scale=0.002, scaled_keys=("PRODUCT", "STOCK#")), clock=clock)  # 2 WCU/s
+    put(aws, "PRODUCT#hot")
+    put(aws, "PRODUCT#hot")
+    with pytest.raises(ClientError):
+        put(aws, "PRODUCT#hot")
+    put(aws, "STOCK#hot#0")
+    put(aws, "STOCK#hot#0")
+    with pytest.raises(ClientError):
+        put(aws, "STOCK#hot#0")
+    clock.now += 10  # every bucket full again
+    for _ in range(10):  # 6 RCU/s if a user's partition were scaled
+        aws.get_item(TableName=TABLE, Key=key("USER#u-1"), ConsistentRead=True)
+    for number in range(3):  # one order's item written three times, and one user's index partition
+        put(aws, "ORDER#o-1", gsi1pk="USER#u-1", n=str(number))
+    assert Limits.parse("scale=0.01,scaled_keys=PRODUCT+STOCK#").scaled_keys == ("product", "stock#")
+    assert Limits.parse("scale=0.01").scaled_keys is None  # every partition, as before
+
+
+def test_a_table_over_its_scaled_quota_is_throttled_whatever_partitions_are_scaled(
+    aws: Any, clock: Clock
+) -> None:
+    limits.install(Limits(scale=0.0001, scaled_keys=("PRODUCT",)), clock=clock)  # 4 WCU/s a table
+    answers = []
+    for number in range(10):  # ten orders, each its own (unscaled) partition
+        try:
+            put(aws, f"ORDER#o-{number}")
+            answers.append("ok")
+        except ClientError as error:
+            answers.append(code(error))
+    assert 4 <= answers.count("ok") <= 5
+    assert set(answers[answers.count("ok") :]) == {"ThrottlingException"}

@@ -13,10 +13,17 @@ A Lambda execution environment runs one invocation at a time on one thread, so t
 per thread: in Lambda that is per environment, and where several environments are modelled as
 threads of one process (tests driving consumers from several threads), each keeps its own, as it
 would on AWS.
+
+`ENVIRONMENT_CACHE_AGE_FACTOR` (default 1; never set on AWS) multiplies every max age. The scale
+model (`make flash`, `python -m local serve --limits`) sets it to 1 / scale: quotas there are scaled
+down by `scale` but an environment's own pace is not, so without it each environment's periodic
+re-reads (one a second for a hot price) would weigh 1 / scale times more against a scaled
+partition than they do at full scale (docs/capacity.md, "Checked on the scale model").
 """
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from collections.abc import Callable
@@ -25,11 +32,23 @@ from typing import Generic, TypeVar
 K = TypeVar("K")
 V = TypeVar("V")
 MAX_ENTRIES = 1024
+AGE_FACTOR_VARIABLE = "ENVIRONMENT_CACHE_AGE_FACTOR"
+
+
+def age_factor() -> float:
+    """What max ages are multiplied by in this environment: `ENVIRONMENT_CACHE_AGE_FACTOR`, else 1
+    (a value that is not a number >= 1 counts as 1: the cache never holds facts for less long than
+    its callers wrote)."""
+    try:
+        factor = float(os.environ.get(AGE_FACTOR_VARIABLE, "1"))
+    except ValueError:
+        return 1.0
+    return factor if factor >= 1 and factor != float("inf") else 1.0
 
 
 class EnvironmentCache(Generic[K, V]):
     def __init__(self, max_age_seconds: float, clock: Callable[[], float] = time.monotonic) -> None:
-        self.max_age_seconds = max_age_seconds
+        self.max_age_seconds = max_age_seconds * age_factor()
         self._clock = clock
         self._local = threading.local()
 
