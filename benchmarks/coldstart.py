@@ -224,11 +224,31 @@ def clients():
     aws = sys.modules.get("commerce.aws")
     return set(aws.created_clients()) if aws is not None else set()
 
-modules_before, clients_before = set(sys.modules), clients()
+# The shapes a client has resolved for its operations: botocore resolves an operation's input and
+# output shapes, and a structure's members, on first use and caches them (in the instance's
+# __dict__, botocore.utils.CachedProperty): what a first call of an operation would otherwise do.
+def resolved_shapes():
+    aws = sys.modules.get("commerce.aws")
+    if aws is None:
+        return set()
+    found = set()
+    for name, client in aws.created_clients().items():
+        model = client.meta.service_model
+        for key, operation in list(getattr(model, "_instance_cache", {}).items()):
+            if key[0] != "operation_model":
+                continue
+            for part in ("input_shape", "output_shape"):
+                shape = operation.__dict__.get(part)
+                if shape is not None and "members" in shape.__dict__:
+                    found.add(name + ":" + operation.name + ":" + part)
+    return found
+
+modules_before, clients_before, shapes_before = set(sys.modules), clients(), resolved_shapes()
 first = call()
 outcome.update(
     invoke_ms=first.get("ms"), kdf_ms=first["kdf_ms"], aws_ms=first["aws_ms"], status=first.get("status"),
     new_modules=sorted(set(sys.modules) - modules_before), new_clients=sorted(clients() - clients_before),
+    new_shapes=sorted(resolved_shapes() - shapes_before),
 )
 outcome["invoke_imported"] = len(outcome["new_modules"])
 for key in ("batch_failures", "error"):

@@ -39,6 +39,16 @@ def test_after_priming_the_first_invocation_imports_no_module_and_creates_no_cli
         assert run["new_clients"] == [], (function, run["new_clients"])
 
 
+def test_after_priming_the_first_invocation_resolves_no_request_or_response_shape(
+    primed: dict[str, dict[str, Any]],
+) -> None:
+    # Priming calls every operation our code calls on a client (answered before it is sent), so the
+    # first real call finds its input and output shapes resolved: botocore's lazy model work, which
+    # costs a first call several milliseconds (a TransactWriteItems' shapes), is in the snapshot.
+    for function, run in primed.items():
+        assert run["new_shapes"] == [], (function, run["new_shapes"])
+
+
 def test_unprimed_the_first_invocation_loads_modules_and_clients_lazily() -> None:
     # Without SnapStart nothing changes: lazy as before, so the first call is where the work is.
     unprimed = request_path_runs(_ensure_template(), primed=False, only="CatalogGetProduct")
@@ -46,6 +56,7 @@ def test_unprimed_the_first_invocation_loads_modules_and_clients_lazily() -> Non
     assert "error" not in get_product, get_product
     assert "botocore.session" in get_product["new_modules"]
     assert get_product["new_clients"] == ["dynamodb"]
+    assert "dynamodb:GetItem:output_shape" in get_product["new_shapes"]  # the measure sees the work
     assert "hooks" not in get_product
 
 

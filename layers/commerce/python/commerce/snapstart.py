@@ -17,8 +17,12 @@ https://docs.aws.amazon.com/lambda/latest/dg/snapstart-runtime-hooks-python.html
    imported; every `commerce.wiring.Provider` the function imported is built once and each adapter in it is
    asked to `prime()` itself: the botocore session and clients with their service models, SDKs a
    later call imports (Stripe);
-3. each client makes one request that is refused before it is sent (a `before-send` hook), so
-   serialization, endpoint rules, signing and retry handling are loaded but nothing goes out;
+3. each client makes, for every operation our code calls on it (read off the source of our
+   loaded modules: `.transact_write_items(`, ...), one request with the least valid parameters,
+   answered before it is sent by a `before-send` hook: with a canned empty success for the JSON
+   protocols (so the response parser runs on the operation's output shape), refused for the
+   others. Validation, serialization, endpoint rules, signing, retry handling and the operation's
+   shapes are loaded; nothing goes out;
 4. every pydantic model of the function's packages and the shared layer is built (they are
    `defer_build`, commerce.model);
 5. the entry wrapper's warm-up events (the shared resolver: one synthetic request per route; the
@@ -134,6 +138,24 @@ def _refuse_send(**_kwargs: Any) -> None:
     raise PrimingRefusal("SnapStart priming sends no AWS request")
 
 
+#: Protocols whose every operation parses an empty JSON object as a (memberless) success.
+_CANNED_PROTOCOLS = ("json", "rest-json")
+
+
+class _CannedBody:
+    """The `raw` of a canned botocore response: `{}` in one chunk."""
+
+    def stream(self, **_kwargs: Any) -> Iterator[bytes]:
+        yield b"{}"
+
+
+def _answer_send(request: Any, **_kwargs: Any) -> Any:
+    """A `before-send` answer while the clients are warmed: an empty success (nothing is sent)."""
+    from botocore.awsrequest import AWSResponse
+
+    return AWSResponse(request.url, 200, {"Content-Type": "application/x-amz-json-1.0"}, _CannedBody())
+
+
 @contextmanager
 def _requests_refused() -> Iterator[None]:
     from commerce import aws
@@ -226,37 +248,122 @@ def _prime_providers() -> list[str]:
 
 
 def _warm_clients() -> list[str]:
-    """One request per client, refused before it is sent (see `_requests_refused`)."""
+    """For each client, one request per operation our code calls on it (else one that takes no
+    parameters), answered or refused before it is sent (see `_answer_send`, `_requests_refused`)."""
     import encodings.idna  # noqa: F401 - urllib3 encodes the host name with it on the first real request
+
+    from botocore import xform_name
 
     from commerce import aws
 
+    called = _called_names()
     warmed = []
     for name, client in sorted(aws.created_clients().items()):
         model = client.meta.service_model
-        operation = next(
-            (
+        operations = [op for op in model.operation_names if xform_name(op) in called]
+        if not operations:
+            operations = [
                 op
                 for op in model.operation_names
                 if model.operation_model(op).input_shape is None
                 or not model.operation_model(op).input_shape.required_members
-            ),
-            None,
-        )
-        if operation is None:
-            continue
-        method = getattr(client, _snake(model, operation))
+            ][:1]
+        canned = model.protocol in _CANNED_PROTOCOLS
+        if canned:  # answered instead of refused, for this client's warm-up only
+            client.meta.events.unregister("before-send", unique_id="commerce-snapstart-refuse")
+            client.meta.events.register("before-send", _answer_send, unique_id="commerce-snapstart-answer")
         try:
-            method()
-        except PrimingRefusal:
-            warmed.append(f"{name}:{operation}")
+            for operation in operations:
+                operation_model = model.operation_model(operation)
+                for shape in (operation_model.input_shape, operation_model.output_shape):
+                    _resolve_shape(shape, set())
+                # Refused, or parameters it would not take: what the call loaded is loaded all the same.
+                with suppress(Exception):
+                    getattr(client, xform_name(operation))(**_least_parameters(operation_model.input_shape))
+                warmed.append(f"{name}:{operation}")
+        finally:
+            if canned:
+                client.meta.events.unregister("before-send", unique_id="commerce-snapstart-answer")
+                client.meta.events.register(
+                    "before-send", _refuse_send, unique_id="commerce-snapstart-refuse"
+                )
     return warmed
 
 
-def _snake(model: Any, operation: str) -> str:
-    from botocore import xform_name
+def _resolve_shape(shape: Any, seen: set[str]) -> None:
+    """Resolve `shape` and everything it holds (botocore builds them on first use and caches them)."""
+    if shape is None or shape.name in seen:
+        return
+    seen.add(shape.name)
+    _ = shape.metadata, shape.serialization, shape.required_members
+    if shape.type_name == "structure":
+        for member in shape.members.values():
+            _resolve_shape(member, seen)
+    elif shape.type_name == "list":
+        _resolve_shape(shape.member, seen)
+    elif shape.type_name == "map":
+        _resolve_shape(shape.key, seen)
+        _resolve_shape(shape.value, seen)
 
-    return str(xform_name(operation))
+
+def _least_parameters(shape: Any, depth: int = 0) -> Any:
+    """The least value botocore's validation accepts for `shape` (required members only)."""
+    if shape is None:
+        return {}
+    kind, minimum = shape.type_name, int(shape.metadata.get("min", 0))
+    if kind == "structure":
+        if depth > 8:
+            return {}
+        return {name: _least_parameters(shape.members[name], depth + 1) for name in shape.required_members}
+    if kind == "list":
+        return [_least_parameters(shape.member, depth + 1) for _ in range(minimum)]
+    if kind == "map":
+        return {}
+    if kind == "string":
+        return shape.enum[0] if shape.enum else "p" * max(1, minimum)
+    if kind in ("integer", "long"):
+        return max(1, minimum)
+    if kind in ("float", "double"):
+        return float(max(1, minimum))
+    if kind == "boolean":
+        return False
+    if kind == "blob":
+        return b"p" * max(1, minimum)
+    if kind == "timestamp":
+        import datetime
+
+        return datetime.datetime(2020, 1, 1, tzinfo=datetime.UTC)
+    return None
+
+
+_trees: dict[str, Any] = {}
+
+
+def _our_trees() -> Iterator[tuple[str, Any]]:
+    """(name, syntax tree) of every loaded module of ours (parsed once)."""
+    import ast
+
+    ours = _our_packages()
+    for name, module in list(sys.modules.items()):
+        path = getattr(module, "__file__", None)
+        if name.split(".")[0] not in ours or not path or not path.endswith(".py"):
+            continue
+        if name not in _trees:
+            with open(path, encoding="utf-8") as source:
+                _trees[name] = ast.parse(source.read())
+        yield name, _trees[name]
+
+
+def _called_names() -> set[str]:
+    """Every `x.name(...)` our loaded modules call: the client operations among them get warmed."""
+    import ast
+
+    return {
+        node.func.attr
+        for _, tree in _our_trees()
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+    }
 
 
 def _import_lazy_modules() -> list[str]:
@@ -270,13 +377,10 @@ def _import_lazy_modules() -> list[str]:
     seen: set[str] = set()
     while True:
         wanted: set[str] = set()
-        for name, module in list(sys.modules.items()):
-            path = getattr(module, "__file__", None)
-            if name in seen or name.split(".")[0] not in ours or not path or not path.endswith(".py"):
+        for name, tree in _our_trees():
+            if name in seen:
                 continue
             seen.add(name)
-            with open(path, encoding="utf-8") as source:
-                tree = ast.parse(source.read())
             for node in ast.walk(tree):
                 if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
                     wanted.add(node.module)
@@ -357,6 +461,7 @@ def prime() -> None:
             clients = _warm_clients()
             models = _build_models()
             warm_ups = _send_warm_ups()
+        _trees.clear()  # the sources' syntax trees are not worth a place in the snapshot
     report.update(
         lazy_imports=lazy,
         adapters=adapters,
