@@ -345,14 +345,19 @@ class DynamoInventoryStore(TableAdapter):
 
     @staticmethod
     def _throttled_cells(takes: tuple[Take, ...], error: Exception) -> tuple[Cell, ...]:
-        """The takes' cells whose writes were throttled (every take's, when DynamoDB does not say)."""
+        """The takes' cells whose writes alone were throttled (each its own partition: another cell
+        may take the line now); none when DynamoDB does not say which, or throttled the reservation
+        or the outbox entry too (then the table is what is busy, and every cell would be refused)."""
         reasons = cancellation_reasons(error)
-        hot = [
-            (take.product_id, take.shard)
-            for take, code in zip(takes, reasons[1:-1], strict=False)
-            if code in THROTTLING_REASONS
-        ]
-        return tuple(dict.fromkeys(hot or [(take.product_id, take.shard) for take in takes]))
+        if not reasons or reasons[0] in THROTTLING_REASONS or reasons[-1] in THROTTLING_REASONS:
+            return ()
+        return tuple(
+            dict.fromkeys(
+                (take.product_id, take.shard)
+                for take, code in zip(takes, reasons[1:-1], strict=False)
+                if code in THROTTLING_REASONS
+            )
+        )
 
     def reshard(self, product_id: str, shards: int) -> bool:
         if RESHARD_ATTEMPTED.get(product_id):

@@ -162,3 +162,34 @@ def test_stock_shards_outside_1_to_32_is_refused(
     product_id = _create(5, lambda_context)
     for shards in (0, 33, "4"):
         assert _patch(product_id, {"stockShards": shards}, lambda_context)["statusCode"] == 422
+
+
+def test_a_reservation_whose_shard_is_throttled_is_taken_from_another_shard_at_once(
+    catalog_table: str, lambda_context: FakeLambdaContext, inventory: Any
+) -> None:
+    # The stand-in throttles like DynamoDB (local/limits.py), each shard its own partition; only the
+    # shards are limited (2 write units a second) and time stands still, so each shard takes one
+    # transactional take (2 units) and is throttled after it. Every order finds a shard that is not.
+    from inventory.domain import StockBusy
+
+    from local import limits
+
+    product_id = _create(8, lambda_context)
+    assert _patch(product_id, {"stockShards": 4}, lambda_context)["statusCode"] == 200
+    before = read_cells(catalog_table, product_id)
+    assert before is not None
+    assert before.base >= 1  # a unit the plans try last
+    limits.install(limits.Limits(scale=0.002, scaled_keys=("STOCK#",)), clock=lambda: 1000.0)
+    try:
+        with count_aws_calls() as calls:
+            outcomes = [inventory.reserve(f"o-{n}", [(product_id, 1)], correlation_id="c") for n in range(5)]
+        with pytest.raises(StockBusy):  # every shard throttled and the base empty: deferred
+            inventory.reserve("o-5", [(product_id, 1)], correlation_id="c")
+    finally:
+        limits.uninstall()
+    assert outcomes == ["reserved"] * 5  # none deferred while a shard or the base could take it
+    after = read_cells(catalog_table, product_id)
+    assert after is not None
+    assert [before.stock_of(k) - after.stock_of(k) for k in range(4)] == [1, 1, 1, 1]
+    assert before.base - after.base == 1
+    assert calls["TransactWriteItems"] <= 5 + 10  # a throttled shard costs one try, not a retry loop
