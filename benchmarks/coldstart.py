@@ -391,6 +391,18 @@ def warm_stand_in_operations() -> None:
     ssm.put_parameter(Name="/bench/stand-in-warm-up", Value="{}", Type="String")
     ssm.get_parameter(Name="/bench/stand-in-warm-up")
     ssm.delete_parameter(Name="/bench/stand-in-warm-up")
+    sesv2 = boto3.client("sesv2", region_name="us-east-1")
+    sesv2.create_email_identity(EmailIdentity="stand-in-warm-up.example.com")
+    sesv2.send_email(
+        FromEmailAddress="bench@stand-in-warm-up.example.com",
+        Destination={"ToAddresses": ["bench@stand-in-warm-up.example.com"]},
+        Content={"Simple": {"Subject": {"Data": "warm"}, "Body": {"Text": {"Data": "warm"}}}},
+    )
+    sesv2.delete_email_identity(EmailIdentity="stand-in-warm-up.example.com")
+    sqs = boto3.client("sqs", region_name="us-east-1")
+    queue = sqs.create_queue(QueueName="bench-stand-in-warm-up")["QueueUrl"]
+    sqs.send_message(QueueUrl=queue, MessageBody="{}", DelaySeconds=1)
+    sqs.delete_queue(QueueUrl=queue)
     kms = boto3.client("kms", region_name="us-east-1")
     key_id = kms.create_key(KeyUsage="SIGN_VERIFY", KeySpec="ECC_NIST_P256")["KeyMetadata"]["KeyId"]
     signed = kms.sign(KeyId=key_id, Message=b"warm", SigningAlgorithm="ECDSA_SHA_256")["Signature"]
