@@ -244,12 +244,18 @@ def resolved_shapes():
                     found.add(name + ":" + operation.name + ":" + part)
     return found
 
+import linecache
+def source_files():  # what traceback/X-Ray read to format a stack (linecache)
+    return {name for name in linecache.cache if not name.startswith("<")}
+
 modules_before, clients_before, shapes_before = set(sys.modules), clients(), resolved_shapes()
+sources_before = source_files()
 first = call()
 outcome.update(
     invoke_ms=first.get("ms"), kdf_ms=first["kdf_ms"], aws_ms=first["aws_ms"], status=first.get("status"),
     new_modules=sorted(set(sys.modules) - modules_before), new_clients=sorted(clients() - clients_before),
     new_shapes=sorted(resolved_shapes() - shapes_before),
+    new_source_files=sorted(source_files() - sources_before),
 )
 outcome["invoke_imported"] = len(outcome["new_modules"])
 for key in ("batch_failures", "error"):

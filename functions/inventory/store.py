@@ -98,10 +98,10 @@ def _reservation_key(order_id: str) -> dict[str, Any]:
     return {"pk": {"S": f"RESERVATION#{order_id}"}, "sk": {"S": "RESERVATION"}}
 
 
-def _with_conflict_retries(attempt: Callable[[], T]) -> T:
+def _with_conflict_retries(attempt: Callable[[], T], retry_on: Callable[[Exception], bool] = retryable) -> T:
     """Concurrent transactions on one product conflict, and a hot partition is throttled: try again
     shortly rather than via SQS."""
-    return retry(attempt, retry_on=retryable, attempts=CONFLICT_ATTEMPTS, base=0.02, cap=1.0)
+    return retry(attempt, retry_on=retry_on, attempts=CONFLICT_ATTEMPTS, base=0.02, cap=1.0)
 
 
 def _apply_stock_added(items: list[TransactWriteItemTypeDef]) -> bool | None:
@@ -305,11 +305,7 @@ class DynamoInventoryStore(TableAdapter):
         try:
             # A throttled shard is one hot partition among several: say so at once (the use case
             # tries another shard) rather than retrying it; an unsharded product has no other.
-            outcome = (
-                retry(attempt, retry_on=transaction_conflict, attempts=CONFLICT_ATTEMPTS, base=0.02, cap=1.0)
-                if sharded
-                else _with_conflict_retries(attempt)
-            )
+            outcome = _with_conflict_retries(attempt, transaction_conflict if sharded else retryable)
         except Exception as error:
             if not throttled(error):
                 raise

@@ -49,6 +49,13 @@ def test_after_priming_the_first_invocation_resolves_no_request_or_response_shap
         assert run["new_shapes"] == [], (function, run["new_shapes"])
 
 
+def test_after_priming_the_first_invocation_reads_no_source_file(primed: dict[str, dict[str, Any]]) -> None:
+    # An error on a traced call makes X-Ray record a stack, which reads each frame's source file
+    # (linecache) the first time: priming answers one error per client and reads those files.
+    for function, run in primed.items():
+        assert run["new_source_files"] == [], (function, run["new_source_files"])
+
+
 def test_unprimed_the_first_invocation_loads_modules_and_clients_lazily() -> None:
     # Without SnapStart nothing changes: lazy as before, so the first call is where the work is.
     unprimed = request_path_runs(_ensure_template(), primed=False, only="CatalogGetProduct")
