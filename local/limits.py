@@ -3,6 +3,7 @@
     python -m local serve --limits scale=0.01          # every limit below at 1 % of AWS's/Stripe's
     python -m local serve --limits scale=0.01,stripe=test,events=off
     python -m local serve --limits scale=0.0001,stripe_scale=0.003   # Stripe scaled on its own
+    python -m local serve --limits scale=0.0001,scaled_keys=PRODUCT+STOCK#  # as `make flash` runs
 
 moto accepts any request rate; AWS and Stripe do not. With limits on, the stand-in answers the way
 the real services do when a rate is exceeded, so the SDKs' own retry paths and ours run:
