@@ -269,12 +269,8 @@ class DynamoDBLimiter:
         prefixes = self.limits.scaled_keys
         if prefixes is None:
             return True
-        try:
-            value = json.loads(partition)
-        except ValueError:
-            return True
-        text = str(next(iter(value.values()), "")) if isinstance(value, dict) else str(value)
-        return any(text.upper().startswith(prefix.upper()) for prefix in prefixes)
+        text = key_text(partition)
+        return text is None or any(text.upper().startswith(prefix.upper()) for prefix in prefixes)
 
     def admit(self, charges: Iterable[Charge]) -> list[Charge]:
         """Take every charge, or none: the charges that cannot be served now (empty: all taken)."""
@@ -426,16 +422,23 @@ def _refusal(handler: Any, operation: str, refused: list[Charge]) -> Any:
     return error
 
 
+def key_text(partition: str) -> str | None:
+    """The value of a bucket's partition key (kept as its attribute value's JSON), or None."""
+    try:
+        value = json.loads(partition)
+    except ValueError:
+        return None
+    return str(next(iter(value.values()), "")) if isinstance(value, dict) else str(value)
+
+
 def partition_kind(charge: Charge) -> str:
     """What kind of partition a charge is on: its key value up to the first `#` (`PRODUCT`,
     `STOCK`, `ORDER`, ...), `table` for a table's own quota."""
     if len(charge.bucket) == 2:
         return "table"
-    try:
-        value = json.loads(charge.bucket[-1])
-    except ValueError:
+    text = key_text(charge.bucket[-1])
+    if text is None:
         return "?"
-    text = str(next(iter(value.values()), "")) if isinstance(value, dict) else str(value)
     kind = text.split("#", 1)[0]
     return f"{kind} (index)" if len(charge.bucket) > 3 else kind
 
