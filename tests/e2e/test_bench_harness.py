@@ -24,7 +24,7 @@ def test_coldstart_pairs_each_function_with_the_floor_of_its_kind(tmp_path: Path
             "--rounds",
             "1",
             "--only",
-            "SystemHealth,CatalogGetProduct",
+            "SystemHealth,CatalogGetProduct,IdentityAuthorizer",
             "--template",
             str(_ensure_template()),
             "--out",
@@ -39,7 +39,13 @@ def test_coldstart_pairs_each_function_with_the_floor_of_its_kind(tmp_path: Path
     assert out.exists(), done.stderr[-3000:]
     report = json.loads(out.read_text())
     rows = {row["function"]: row for row in report["functions"]}
-    assert set(rows) >= {"Floor", "FloorHttp", "FloorConsumer"}
+    # Only the floor of a kind that was measured is run and reported.
+    assert {name for name in rows if name.startswith("Floor")} == {"FloorHttp", "FloorAuthorizer"}
+    # The authorizer is compared with the authorizer floor (PyJWT refusing a token), and both refuse.
+    authorizer = next(row for name, row in rows.items() if name.startswith("IdentityAuthorizer"))
+    assert authorizer["floor"] == "FloorAuthorizer", authorizer
+    assert authorizer["status"] == rows["FloorAuthorizer"]["status"] == "deny", rows["FloorAuthorizer"]
+    assert rows["FloorAuthorizer"]["errors"] == []
     health = next(row for name, row in rows.items() if name.startswith("SystemHealth"))
     get_product = next(row for name, row in rows.items() if name.startswith("CatalogGetProduct"))
     # Both are API routes: compared with the HTTP floor, run before and after each (floor, f, floor, g).
