@@ -297,28 +297,13 @@ def warm_stand_in_operations() -> None:
     are deleted again, so no function's cold start is charged for the stand-in's own first use."""
     import boto3
 
+    from benchmarks.tables import create_service_table
+
     ddb = boto3.client("dynamodb", region_name="us-east-1")
     table = "bench-stand-in-warm-up"
-    names = ("pk", "sk", "gsi1pk", "gsi1sk")
-    ddb.create_table(
-        TableName=table,
-        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
-        AttributeDefinitions=[{"AttributeName": name, "AttributeType": "S"} for name in names],
-        GlobalSecondaryIndexes=[
-            {
-                "IndexName": "gsi1",
-                "KeySchema": [
-                    {"AttributeName": "gsi1pk", "KeyType": "HASH"},
-                    {"AttributeName": "gsi1sk", "KeyType": "RANGE"},
-                ],
-                "Projection": {"ProjectionType": "ALL"},
-            }
-        ],
-        BillingMode="PAY_PER_REQUEST",
-        # Every service table has a stream (the outbox relays read it); moto's first write to a
-        # table with one builds its first stream record (~20 ms), which AWS does not charge a caller.
-        StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"},
-    )
+    # Every service table has a stream (the outbox relays read it); moto's first write to a table
+    # with one builds its first stream record (~20 ms), which AWS does not charge a caller.
+    create_service_table(ddb, table, stream=True)
     key = {"pk": {"S": "w"}, "sk": {"S": "w"}}
     one = {":one": {"N": "1"}}
     item = {**key, "n": {"N": "1"}, "gsi1pk": {"S": "g"}, "gsi1sk": {"S": "1"}, "l": {"L": [{"M": {}}]}}

@@ -25,6 +25,8 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+from benchmarks.tables import create_service_table
+
 ROOT = Path(__file__).resolve().parents[1]
 USER = "flat-list-user"
 USER_ORDERS = 50
@@ -97,27 +99,7 @@ def _measure_size(size: int, calls: int) -> dict[str, Any]:
     aws_clear()
     dynamodb = client("dynamodb")
     for name in ("orders", "catalog"):
-        dynamodb.create_table(
-            TableName=name,
-            KeySchema=[
-                {"AttributeName": "pk", "KeyType": "HASH"},
-                {"AttributeName": "sk", "KeyType": "RANGE"},
-            ],
-            AttributeDefinitions=[
-                {"AttributeName": a, "AttributeType": "S"} for a in ("pk", "sk", "gsi1pk", "gsi1sk")
-            ],
-            BillingMode="PAY_PER_REQUEST",
-            GlobalSecondaryIndexes=[
-                {
-                    "IndexName": "gsi1",
-                    "KeySchema": [
-                        {"AttributeName": "gsi1pk", "KeyType": "HASH"},
-                        {"AttributeName": "gsi1sk", "KeyType": "RANGE"},
-                    ],
-                    "Projection": {"ProjectionType": "ALL"},
-                }
-            ],
-        )
+        create_service_table(dynamodb, name)
     secret = client("secretsmanager").create_secret(Name="cursor", SecretString="c" * 48)["ARN"]
     os.environ.update({"TABLE_NAME": "orders", "CATALOG_TABLE_NAME": "catalog", "CURSOR_SECRET_ARN": secret})
     dynamodb.put_item(
