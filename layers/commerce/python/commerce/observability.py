@@ -8,6 +8,13 @@ The tracer patches only what our functions call: botocore (every AWS call become
 Powertools' default, `patch_all()`, imports every library the X-Ray SDK can instrument that happens
 to be installed (requests, sqlite3, ...) into every cold start; a function that calls something else
 over HTTP patches it where it does (payments patches `requests` for Stripe).
+
+No return value reaches a trace: Powertools' Tracer records what a traced handler or method returns
+as X-Ray metadata by default, and ours return tokens, personal data and (GET /swagger) a 1.5 MB page,
+which X-Ray's 64 KB segment limit would drop the segment for. `capture_response` is off here for every
+`@tracer.capture_method` (set before any function module decorates one; the CDK function construct
+sets the same variable on every function) and for the entry point. Exceptions are still recorded:
+ours carry a problem's title and detail, never the input.
 """
 
 from __future__ import annotations
@@ -18,6 +25,9 @@ from contextvars import ContextVar
 from typing import Any, TypeVar
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.shared.constants import TRACER_CAPTURE_RESPONSE_ENV
+
+os.environ.setdefault(TRACER_CAPTURE_RESPONSE_ENV, "false")
 
 TRACED_MODULES = ("botocore",)
 
@@ -55,7 +65,7 @@ def instrumented(
 
     with_context.__name__ = with_context.__qualname__ = getattr(handler, "__name__", "lambda_handler")
     wrapped = metrics.log_metrics(with_context, capture_cold_start_metric=True)
-    wrapped = tracer.capture_lambda_handler(wrapped)
+    wrapped = tracer.capture_lambda_handler(wrapped, capture_response=False)
     wrapped = logger.inject_lambda_context(wrapped, correlation_id_path=correlation_id_path)
     if os.environ.get("AWS_LAMBDA_INITIALIZATION_TYPE") == "snap-start":
         from commerce import snapstart
