@@ -249,9 +249,19 @@ import linecache
 def source_files():  # what traceback/X-Ray read to format a stack (linecache)
     return {name for name in linecache.cache if not name.startswith("<")}
 
+# Primed runs only (an audit hook costs every audited event, the imports of a cold start too): the
+# files each call opens, so a first call's reading of what priming could have read shows.
+opened = []
+if "prime_ms" in outcome:
+    def _audit(event, args):
+        if event == "open" and isinstance(args[0], str):
+            opened.append(args[0])
+    sys.addaudithook(_audit)
+
 modules_before, clients_before, shapes_before = set(sys.modules), clients(), resolved_shapes()
 sources_before = source_files()
 first = call()
+first_opened, opened[:] = set(opened), []
 outcome.update(
     invoke_ms=first.get("ms"), kdf_ms=first["kdf_ms"], aws_ms=first["aws_ms"], status=first.get("status"),
     new_modules=sorted(set(sys.modules) - modules_before), new_clients=sorted(clients() - clients_before),
@@ -263,6 +273,7 @@ for key in ("batch_failures", "error"):
     if key in first:
         outcome[key] = first[key]
 warm = [call() for _ in range(target["warm"])]
+outcome["new_files"] = sorted(first_opened - set(opened))  # opened by the first call only
 outcome["warm_ms"] = [w.get("ms") for w in warm]
 outcome["warm_kdf_ms"] = [w["kdf_ms"] for w in warm]
 outcome["warm_aws_ms"] = [w["aws_ms"] for w in warm]

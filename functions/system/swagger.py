@@ -18,6 +18,7 @@ from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
 
 from commerce.api import http_handler, make_resolver
+from commerce.snapstart import prime_with
 from system.wiring import api_documentation
 
 TITLE = "Commerce API"
@@ -25,6 +26,7 @@ TITLE = "Commerce API"
 app = make_resolver()
 
 
+@prime_with  # under SnapStart, read before the snapshot: the document is the code asset's, not a secret
 @cache
 def _merge_the_whole_api() -> None:
     """Once per process, before the first page: importing the module (tools/openapi.py does) reads

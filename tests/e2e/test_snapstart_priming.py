@@ -56,6 +56,15 @@ def test_after_priming_the_first_invocation_reads_no_source_file(primed: dict[st
         assert run["new_source_files"] == [], (function, run["new_source_files"])
 
 
+def test_after_priming_the_first_invocation_opens_no_file_a_warm_one_does_not(
+    primed: dict[str, dict[str, Any]],
+) -> None:
+    # Configuration in the code asset (GET /swagger's merged OpenAPI document) is read before the
+    # snapshot; what every call reads (Powertools' Swagger UI assets) is the warm call's cost too.
+    for function, run in primed.items():
+        assert run["new_files"] == [], (function, run["new_files"])
+
+
 def test_unprimed_the_first_invocation_loads_modules_and_clients_lazily() -> None:
     # Without SnapStart nothing changes: lazy as before, so the first call is where the work is.
     unprimed = request_path_runs(_ensure_template(), primed=False, only="CatalogGetProduct")
