@@ -14,7 +14,7 @@ as X-Ray metadata by default, and ours return tokens, personal data and (GET /sw
 which X-Ray's 64 KB segment limit would drop the segment for. `capture_response` is off here for every
 `@tracer.capture_method` (set before any function module decorates one; the CDK function construct
 sets the same variable on every function) and for the entry point. Exceptions are still recorded:
-ours carry a problem's title and detail, never the input.
+their messages name ids, as our logs do, never a secret or contact data.
 """
 
 from __future__ import annotations
