@@ -67,8 +67,6 @@ class ServiceFunction(Construct):
                 "POWERTOOLS_SERVICE_NAME": service,
                 "POWERTOOLS_METRICS_NAMESPACE": "Commerce",
                 "POWERTOOLS_LOG_LEVEL": "INFO",
-                # No return value (tokens, personal data) as X-Ray metadata (commerce.observability).
-                "POWERTOOLS_TRACER_CAPTURE_RESPONSE": "false",
                 # We use no pydantic plugins: skip pydantic's scan of every installed distribution's
                 # entry points, which it otherwise runs at the first model build of every cold start.
                 "PYDANTIC_DISABLE_PLUGINS": "__all__",

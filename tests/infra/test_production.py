@@ -261,21 +261,6 @@ def test_no_secret_travels_in_an_environment_variable(stage: Synth) -> None:
             assert isinstance(value, dict) or str(value).startswith(("arn:", "/")), (logical_id, name, value)
 
 
-def test_no_traced_function_records_its_return_values_in_traces(stage: Synth) -> None:
-    """Ours return tokens and personal data; Powertools' Tracer would put them in X-Ray metadata."""
-    # Source: Powertools for AWS Lambda (Python), Tracer: "Returning sensitive information from your
-    # Lambda handler or functions, where Tracer is used?" (POWERTOOLS_TRACER_CAPTURE_RESPONSE=false).
-    traced = {
-        logical_id: function["Properties"]
-        for logical_id, function in stage.resources("AWS::Lambda::Function").items()
-        if function["Properties"].get("TracingConfig", {}).get("Mode") == "Active"
-    }
-    assert len(traced) > 30
-    for logical_id, props in traced.items():
-        variables = props.get("Environment", {}).get("Variables", {})
-        assert variables.get("POWERTOOLS_TRACER_CAPTURE_RESPONSE") == "false", logical_id
-
-
 def test_every_rule_target_has_a_delivery_dead_letter_queue(stage: Synth) -> None:
     rules = stage.resources("AWS::Events::Rule")
     assert rules

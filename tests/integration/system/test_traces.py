@@ -16,40 +16,25 @@ import time
 import uuid
 from pathlib import Path
 
+from tests.conftest import load_event
+
 ROOT = Path(__file__).resolve().parents[3]
 SENTINEL = f"version-{uuid.uuid4().hex}"
-# X-Ray takes segment documents of at most 64 KB (AWS X-Ray developer guide, "Sending trace data to
-# X-Ray": the daemon's UDP datagrams, and PutTraceSegments' segment documents, are limited to 64 KB).
+# Source: AWS X-Ray developer guide, "AWS X-Ray segment documents" (a segment document can be up to
+# 64 kB); the SDK's UDP emitter sends each in one datagram, which cannot exceed 65,507 bytes either.
 SEGMENT_LIMIT = 64 * 1024
 
+# The functions' sample events (events/) through their handlers, with the local stack's Lambda context.
 _INVOKE = """
-import json, sys
+import json, sys, time
+from local._worker_main import LambdaContext
 from system import health, swagger
 
-class Context:
-    function_name = "probe"
-    function_version = "$LATEST"
-    invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:probe"
-    memory_limit_in_mb = "256"
-    log_group_name = "/aws/lambda/probe"
-    log_stream_name = "probe"
-    aws_request_id = "probe-request"
-    identity = None
-    client_context = None
-    def get_remaining_time_in_millis(self):
-        return 30000
-
-def get(path):
-    return {
-        "resource": path, "path": path, "httpMethod": "GET", "headers": {}, "multiValueHeaders": {},
-        "queryStringParameters": None, "multiValueQueryStringParameters": None,
-        "pathParameters": None, "stageVariables": None, "body": None, "isBase64Encoded": False,
-        "requestContext": {"requestId": "probe", "resourcePath": path, "httpMethod": "GET",
-                           "path": path, "stage": "probe", "identity": {"sourceIp": "127.0.0.1"}},
-    }
-
-answers = {path: module.lambda_handler(get(path), Context())
-           for path, module in (("/health", health), ("/swagger", swagger))}
+events = json.loads(sys.argv[1])
+answers = {
+    path: module.lambda_handler(events[path], LambdaContext("probe-request", time.time() + 30))
+    for path, module in (("/health", health), ("/swagger", swagger))
+}
 print(json.dumps({path: {"status": a["statusCode"], "bytes": len(a["body"])} for path, a in answers.items()}))
 """
 
@@ -74,7 +59,9 @@ def test_traced_handlers_send_their_work_but_not_what_they_return() -> None:
     port = daemon.getsockname()[1]
     env = {k: v for k, v in os.environ.items() if not k.startswith(("POWERTOOLS_", "AWS_", "_X_AMZN"))}
     env.update(
-        PYTHONPATH=os.pathsep.join([str(ROOT / "functions"), str(ROOT / "layers" / "commerce" / "python")]),
+        PYTHONPATH=os.pathsep.join(
+            map(str, (ROOT / "functions", ROOT / "layers" / "commerce" / "python", ROOT))
+        ),
         AWS_LAMBDA_FUNCTION_NAME="probe",
         LAMBDA_TASK_ROOT=str(ROOT / "functions"),
         AWS_REGION="us-east-1",
@@ -85,9 +72,15 @@ def test_traced_handlers_send_their_work_but_not_what_they_return() -> None:
         POWERTOOLS_METRICS_NAMESPACE="Commerce",
         APP_VERSION=SENTINEL,
     )
+    events = {"/health": load_event("system.health.json"), "/swagger": load_event("system.swagger.json")}
     try:
         done = subprocess.run(
-            [sys.executable, "-c", _INVOKE], env=env, capture_output=True, text=True, timeout=120, check=False
+            [sys.executable, "-c", _INVOKE, json.dumps(events)],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
         )
         assert done.returncode == 0, done.stderr[-3000:]
         answers = json.loads(done.stdout.strip().splitlines()[-1])

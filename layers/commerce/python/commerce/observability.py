@@ -11,10 +11,10 @@ over HTTP patches it where it does (payments patches `requests` for Stripe).
 
 No return value reaches a trace: Powertools' Tracer records what a traced handler or method returns
 as X-Ray metadata by default, and ours return tokens, personal data and (GET /swagger) a 1.5 MB page,
-which X-Ray's 64 KB segment limit would drop the segment for. `capture_response` is off here for every
-`@tracer.capture_method` (set before any function module decorates one; the CDK function construct
-sets the same variable on every function) and for the entry point. Exceptions are still recorded:
-their messages name ids, as our logs do, never a secret or contact data.
+which X-Ray's 64 KB segment limit would drop the segment for. So POWERTOOLS_TRACER_CAPTURE_RESPONSE
+defaults to false here, for the entry point and every `@tracer.capture_method` (set before any
+function module decorates one; a function's environment can still set it, to debug). Exceptions are
+still recorded: their messages name ids, as our logs do, never a secret or contact data.
 """
 
 from __future__ import annotations
@@ -65,7 +65,7 @@ def instrumented(
 
     with_context.__name__ = with_context.__qualname__ = getattr(handler, "__name__", "lambda_handler")
     wrapped = metrics.log_metrics(with_context, capture_cold_start_metric=True)
-    wrapped = tracer.capture_lambda_handler(wrapped, capture_response=False)
+    wrapped = tracer.capture_lambda_handler(wrapped)
     wrapped = logger.inject_lambda_context(wrapped, correlation_id_path=correlation_id_path)
     if os.environ.get("AWS_LAMBDA_INITIALIZATION_TYPE") == "snap-start":
         from commerce import snapstart
